@@ -1,0 +1,27 @@
+#ifndef BERTH_LIB_BASE_FILES_H_
+#define BERTH_LIB_BASE_FILES_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace berth {
+
+// Replaces `path` with `contents` so that a crash leaves either the old or
+// the new file, never a torn one: temp file, fsync, rename, fsync dir.
+absl::Status WriteFileAtomic(const std::string& path,
+                             absl::string_view contents, int mode = 0644);
+
+absl::StatusOr<std::string> ReadFile(const std::string& path);
+
+// mkdir -p with `mode` for the directories it creates.
+absl::Status MakeDirs(const std::string& path, int mode = 0755);
+
+// An absl::Status for a failed syscall, with errno mapped to a code.
+absl::Status ErrnoStatus(int err, absl::string_view what);
+
+}  // namespace berth
+
+#endif  // BERTH_LIB_BASE_FILES_H_
