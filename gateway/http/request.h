@@ -25,6 +25,9 @@ struct Request {
   std::string path;
   // "1.43" if the target had a /v1.43/ prefix, else "".
   std::string api_version;
+  // The version to serve: api_version, or the router's maximum when the
+  // target had no prefix.
+  std::string effective_api_version;
   // URL-decoded; repeated keys keep every value in order.
   absl::flat_hash_map<std::string, std::vector<std::string>> query;
   Headers headers;

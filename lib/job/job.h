@@ -22,6 +22,9 @@ class InputStream {
  public:
   virtual ~InputStream() = default;
   virtual bool Read(std::string* chunk) = 0;
+  // The reader wants no more input: a Read blocked in another thread
+  // returns false. Input that cannot block needs nothing here.
+  virtual void Abandon() {}
 };
 
 // A named unit of work: the seed's engine.Job, minus the engine pointer
