@@ -24,9 +24,8 @@ int CompareApiVersions(absl::string_view a, absl::string_view b) {
 
 bool IsApiVersionString(absl::string_view version) {
   if (version.empty() || !absl::ascii_isdigit(version.front())) return false;
-  return std::all_of(version.begin(), version.end(), [](char c) {
-    return absl::ascii_isdigit(c) || c == '.';
-  });
+  return std::all_of(version.begin(), version.end(),
+                     [](char c) { return absl::ascii_isdigit(c) || c == '.'; });
 }
 
 }  // namespace berth::gateway

@@ -29,7 +29,7 @@ class FakeResponseWriter : public ResponseWriter {
   bool Write(absl::string_view chunk) override {
     if (client_gone) return false;
     chunks.emplace_back(chunk);
-    body.append(chunk);
+    body.append(chunk.data(), chunk.size());
     return true;
   }
   void EndStream() override { ended = true; }

@@ -46,8 +46,8 @@ bool Request::HasQuery(absl::string_view name) const {
 bool Request::QueryBool(absl::string_view name) const {
   std::string value =
       absl::AsciiStrToLower(absl::StripAsciiWhitespace(Query(name)));
-  return !(value.empty() || value == "0" || value == "no" ||
-           value == "false" || value == "none");
+  return !(value.empty() || value == "0" || value == "no" || value == "false" ||
+           value == "none");
 }
 
 std::string Request::Param(absl::string_view name) const {
@@ -89,7 +89,8 @@ void ParseQueryString(
       raw_value = pair.substr(eq + 1);
     }
     std::string key, value;
-    if (!UrlDecode(raw_key, true, &key) || !UrlDecode(raw_value, true, &value)) {
+    if (!UrlDecode(raw_key, true, &key) ||
+        !UrlDecode(raw_value, true, &value)) {
       continue;
     }
     (*out)[key].push_back(std::move(value));

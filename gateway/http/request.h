@@ -19,7 +19,8 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 // params while dispatching.
 struct Request {
   std::string method;
-  // The request target exactly as received, e.g. "/v1.43/containers/json?all=1".
+  // The request target exactly as received, e.g.
+  // "/v1.43/containers/json?all=1".
   std::string target;
   // URL-decoded, query stripped, API version prefix stripped.
   std::string path;

@@ -107,10 +107,13 @@ bool Router::Match(const Route& route,
       return false;
     }
   }
-  std::vector<absl::string_view> middle(path.begin() + head,
-                                        path.end() - tail);
+  std::vector<absl::string_view> middle(path.begin() + head, path.end() - tail);
+  // Image references never have empty components; "/images//json" is a
+  // typo, not an image named "/".
+  for (absl::string_view part : middle) {
+    if (part.empty()) return false;
+  }
   std::string joined = absl::StrJoin(middle, "/");
-  if (joined.empty()) return false;
   (*params)[segments[head].text] = std::move(joined);
   return true;
 }
@@ -127,11 +130,10 @@ bool Router::ApplyVersion(Request& req, ResponseWriter& writer) const {
     return false;
   }
   if (ApiVersionLess(config_.max_api_version, req.api_version)) {
-    writer.SendError(400,
-                     absl::StrCat("client version ", req.api_version,
-                                  " is too new. Maximum supported API "
-                                  "version is ",
-                                  config_.max_api_version));
+    writer.SendError(400, absl::StrCat("client version ", req.api_version,
+                                       " is too new. Maximum supported API "
+                                       "version is ",
+                                       config_.max_api_version));
     return false;
   }
   req.effective_api_version = req.api_version;
@@ -148,8 +150,8 @@ void Router::Dispatch(Request& req, ResponseWriter& writer) const {
   }
   std::string path;
   if (!UrlDecode(raw_path, /*plus_is_space=*/false, &path)) {
-    writer.SendError(400, absl::StrCat("invalid URL escape in path: ",
-                                       raw_path));
+    writer.SendError(400,
+                     absl::StrCat("invalid URL escape in path: ", raw_path));
     return;
   }
   req.query.clear();
@@ -208,10 +210,10 @@ void Router::Dispatch(Request& req, ResponseWriter& writer) const {
   if (best == nullptr) {
     Headers headers = {{"Content-Type", "application/json"},
                        {"Allow", absl::StrJoin(allowed, ", ")}};
-    writer.Send(405, headers,
-                JsonBody({{"message", absl::StrCat("method ", req.method,
-                                                   " not allowed for ",
-                                                   req.path)}}));
+    writer.Send(
+        405, headers,
+        JsonBody({{"message", absl::StrCat("method ", req.method,
+                                           " not allowed for ", req.path)}}));
     return;
   }
   if (!ApplyVersion(req, writer)) return;

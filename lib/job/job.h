@@ -1,6 +1,7 @@
 #ifndef BERTH_LIB_JOB_JOB_H_
 #define BERTH_LIB_JOB_JOB_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,13 @@ class Job {
   OutputStream& Stderr() { return *stderr_; }
   InputStream& Stdin() { return *stdin_; }
 
+  // True once whoever asked for the job has gone away; long-running jobs
+  // (event streams) poll it.
+  bool Cancelled() const { return cancelled_ && cancelled_(); }
+  void set_cancelled(std::function<bool()> cancelled) {
+    cancelled_ = std::move(cancelled);
+  }
+
  private:
   std::string name_;
   std::vector<std::string> args_;
@@ -55,6 +63,7 @@ class Job {
   OutputStream* stdout_;
   OutputStream* stderr_;
   InputStream* stdin_;
+  std::function<bool()> cancelled_;
 };
 
 // Collects output in memory.

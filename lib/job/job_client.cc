@@ -3,6 +3,7 @@
 #include <atomic>
 #include <thread>
 
+#include "absl/synchronization/notification.h"
 #include "grpcpp/client_context.h"
 #include "lib/rpc/status.h"
 #include "proto/job.grpc.pb.h"
@@ -11,7 +12,8 @@ namespace berth {
 
 absl::Status RunRemoteJob(const std::shared_ptr<grpc::Channel>& channel,
                           const v1::JobSpec& spec, InputStream* in,
-                          OutputStream* out, OutputStream* err) {
+                          OutputStream* out, OutputStream* err,
+                          std::function<bool()> cancelled) {
   auto stub = v1::JobService::NewStub(channel);
   grpc::ClientContext context;
   auto stream = stub->Run(&context);
@@ -35,6 +37,20 @@ absl::Status RunRemoteJob(const std::shared_ptr<grpc::Channel>& channel,
     stream->WritesDone();
   }
 
+  absl::Notification finished;
+  std::thread watcher;
+  if (cancelled) {
+    watcher = std::thread([&] {
+      while (!finished.WaitForNotificationWithTimeout(
+          absl::Milliseconds(200))) {
+        if (cancelled()) {
+          context.TryCancel();
+          return;
+        }
+      }
+    });
+  }
+
   v1::JobOutput message;
   while (stream->Read(&message)) {
     switch (message.kind_case()) {
@@ -53,6 +69,8 @@ absl::Status RunRemoteJob(const std::shared_ptr<grpc::Channel>& channel,
         break;
     }
   }
+  finished.Notify();
+  if (watcher.joinable()) watcher.join();
   if (writer.joinable()) writer.join();
   return FromGrpcStatus(stream->Finish());
 }
@@ -66,7 +84,7 @@ Handler MakeForwardingHandler(std::shared_ptr<grpc::Channel> channel) {
     // Whatever stdin the job has is passed on; an empty one ends at once.
     spec.set_attach_stdin(true);
     return RunRemoteJob(channel, spec, &job.Stdin(), &job.Stdout(),
-                        &job.Stderr());
+                        &job.Stderr(), [&job] { return job.Cancelled(); });
   };
 }
 

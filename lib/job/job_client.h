@@ -12,10 +12,12 @@
 namespace berth {
 
 // Runs a job on the JobService behind `channel`, streaming `in` (when
-// spec.attach_stdin) and the job's output; returns the job's status.
+// spec.attach_stdin) and the job's output; returns the job's status. The
+// call is cancelled once `cancelled` (when given) returns true.
 absl::Status RunRemoteJob(const std::shared_ptr<grpc::Channel>& channel,
                           const v1::JobSpec& spec, InputStream* in,
-                          OutputStream* out, OutputStream* err);
+                          OutputStream* out, OutputStream* err,
+                          std::function<bool()> cancelled = nullptr);
 
 // A handler that forwards its job to the JobService behind `channel`; the
 // engine routes jobs of other services through these.

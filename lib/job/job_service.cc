@@ -71,6 +71,7 @@ grpc::Status JobServiceImpl::Run(grpc::ServerContext* context,
   Job job(spec.name(), {spec.args().begin(), spec.args().end()},
           Env({spec.env().begin(), spec.env().end()}), &out, &err,
           &stdin_queue);
+  job.set_cancelled([context] { return context->IsCancelled(); });
   absl::Status status = dispatcher_->Run(job);
   if (pump.joinable()) {
     stdin_queue.Abandon();
