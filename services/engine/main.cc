@@ -31,7 +31,10 @@ int main(int argc, char** argv) {
     LOG(ERROR) << "berth-engine: " << engine_id.status();
     return 1;
   }
-  berth::EngineCore core(*config, *engine_id);
+  // 12 s for the whole protocol, so berthd can stop every service within
+  // its 15 s budget.
+  berth::EngineCore core(*config, *engine_id,
+                         {absl::Seconds(5), absl::Seconds(7)});
   absl::Status builtins = berth::RegisterBuiltinJobs(&core);
   if (!builtins.ok()) {
     LOG(ERROR) << "berth-engine: " << builtins;
