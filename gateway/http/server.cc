@@ -34,9 +34,12 @@
 #include "boost/asio/write.hpp"
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
+#include "gateway/http/connection_writer.h"
 #include "gateway/http/listen_address.h"
 #include "gateway/http/listen_fds.h"
+#include "gateway/http/response_writer.h"
 #include "glog/logging.h"
+#include "nlohmann/json.hpp"
 
 namespace berth::gateway {
 namespace {
@@ -55,23 +58,19 @@ absl::string_view ToAbsl(beast::string_view view) {
   return absl::string_view(view.data(), view.size());
 }
 
-bool BodylessStatus(int status) {
-  return (status >= 100 && status < 200) || status == 204 || status == 304;
+std::string BodyTooLarge(uint64_t limit) {
+  return absl::StrCat("request body larger than ", limit, " bytes");
 }
 
-// Framing fields are the server's business; a handler copying them from
-// elsewhere would corrupt the response.
-bool IsFramingField(absl::string_view name) {
-  return absl::EqualsIgnoreCase(name, "Content-Length") ||
-         absl::EqualsIgnoreCase(name, "Transfer-Encoding") ||
-         absl::EqualsIgnoreCase(name, "Connection");
-}
-
-bool HasField(const Headers& headers, absl::string_view name) {
-  for (const auto& [key, value] : headers) {
-    if (absl::EqualsIgnoreCase(key, name)) return true;
-  }
-  return false;
+// Beast rejects an oversized Content-Length while parsing the header, before
+// there is a request to hand a ResponseWriter; answer in Docker's shape.
+std::string TooLargeReply(uint64_t limit) {
+  const std::string body =
+      JsonBody(nlohmann::json{{"message", BodyTooLarge(limit)}});
+  return absl::StrCat(
+      "HTTP/1.1 413 Request Entity Too Large\r\n"
+      "Content-Type: application/json\r\nContent-Length: ",
+      body.size(), "\r\nConnection: close\r\n\r\n", body);
 }
 
 std::string FormatEndpoint(const tcp::endpoint& endpoint) {
@@ -90,155 +89,11 @@ bool IsLoopback(const net::ip::address& address) {
   return address.is_loopback();
 }
 
-absl::Status ErrnoError(absl::string_view what) {
+// Takes errno explicitly: building `what` may allocate and clobber it.
+absl::Status ErrnoError(int err, absl::string_view what) {
   return absl::FailedPreconditionError(
-      absl::StrCat(what, ": ", std::strerror(errno)));
+      absl::StrCat(what, ": ", std::strerror(err)));
 }
-
-// The ResponseWriter over one connection, for one request.
-template <class Stream>
-class ConnectionWriter final : public ResponseWriter {
- public:
-  ConnectionWriter(Stream& stream, int fd, const std::atomic<bool>& stop,
-                   unsigned version, bool head, bool keep_alive,
-                   const Headers& defaults)
-      : stream_(stream),
-        fd_(fd),
-        stop_(stop),
-        version_(version),
-        head_(head),
-        keep_alive_(keep_alive),
-        defaults_(defaults) {}
-
-  void Send(int status, const Headers& headers, std::string body) override {
-    if (!BeginResponse(status)) return;
-    http::response<http::string_body> res;
-    Prepare(res, headers);
-    beast::error_code ec;
-    if (head_ || BodylessStatus(status_)) {
-      if (!BodylessStatus(status_)) res.content_length(body.size());
-      http::response_serializer<http::string_body> serializer(res);
-      http::write_header(stream_, serializer, ec);
-    } else {
-      res.body() = std::move(body);
-      res.content_length(res.body().size());
-      http::write(stream_, res, ec);
-    }
-    if (ec) Fail(ec);
-  }
-
-  bool StartStream(int status, const Headers& headers) override {
-    if (!BeginResponse(status)) return false;
-    streaming_ = true;
-    no_body_ = head_ || BodylessStatus(status_);
-    http::response<http::empty_body> res;
-    if (!no_body_) {
-      if (version_ >= 11) {
-        chunked_ = true;
-      } else {
-        // HTTP/1.0 has no chunking: the body ends when the connection does.
-        keep_alive_ = false;
-      }
-    }
-    Prepare(res, headers);
-    if (chunked_) res.chunked(true);
-    http::response_serializer<http::empty_body> serializer(res);
-    beast::error_code ec;
-    http::write_header(stream_, serializer, ec);
-    if (ec) Fail(ec);
-    return !failed_;
-  }
-
-  bool Write(absl::string_view chunk) override {
-    if (!streaming_ || ClientGone()) return false;
-    if (no_body_ || chunk.empty()) return true;
-    beast::error_code ec;
-    net::const_buffer data(chunk.data(), chunk.size());
-    if (chunked_) {
-      net::write(stream_, http::make_chunk(data), ec);
-    } else {
-      net::write(stream_, data, ec);
-    }
-    if (ec) Fail(ec);
-    return !failed_;
-  }
-
-  void EndStream() override {
-    if (!streaming_) return;
-    streaming_ = false;
-    if (!chunked_ || failed_) return;
-    beast::error_code ec;
-    net::write(stream_, http::make_chunk_last(), ec);
-    if (ec) Fail(ec);
-  }
-
-  bool ClientGone() override {
-    if (failed_ || stop_.load()) return true;
-    pollfd pfd{fd_, POLLRDHUP, 0};
-    if (::poll(&pfd, 1, 0) > 0 &&
-        (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0) {
-      // Half-closed counts as gone, as in Go's net/http: the docker CLI
-      // only half-closes hijacked connections, never plain requests.
-      failed_ = true;
-      return true;
-    }
-    return false;
-  }
-
-  bool responded() const override { return responded_; }
-
-  int status() const { return status_; }
-  bool failed() const { return failed_; }
-  bool keep_alive() const { return keep_alive_; }
-  bool streaming() const { return streaming_; }
-
- private:
-  bool BeginResponse(int status) {
-    if (responded_) {
-      LOG(ERROR) << "handler answered twice; dropping status " << status;
-      return false;
-    }
-    responded_ = true;
-    if (status < 100 || status > 999) {
-      LOG(ERROR) << "handler sent invalid HTTP status " << status;
-      status = 500;
-    }
-    status_ = status;
-    return true;
-  }
-
-  template <class Body>
-  void Prepare(http::response<Body>& res, const Headers& headers) {
-    res.version(version_);
-    res.result(static_cast<unsigned>(status_));
-    for (const auto& [name, value] : defaults_) {
-      if (!HasField(headers, name)) res.insert(name, value);
-    }
-    for (const auto& [name, value] : headers) {
-      if (!IsFramingField(name)) res.insert(name, value);
-    }
-    res.keep_alive(keep_alive_);
-  }
-
-  void Fail(const beast::error_code& ec) {
-    VLOG(1) << "write failed: " << ec.message();
-    failed_ = true;
-  }
-
-  Stream& stream_;
-  const int fd_;
-  const std::atomic<bool>& stop_;
-  const unsigned version_;
-  const bool head_;
-  bool keep_alive_;
-  const Headers& defaults_;
-  bool responded_ = false;
-  bool streaming_ = false;
-  bool chunked_ = false;
-  bool no_body_ = false;
-  bool failed_ = false;
-  int status_ = 0;
-};
 
 }  // namespace
 
@@ -373,9 +228,8 @@ absl::StatusOr<std::optional<gid_t>> Server::Impl::ResolveSocketGroup(
   std::vector<char> buffer(16384);
   group entry;
   group* found = nullptr;
-  int rc;
-  while ((rc = ::getgrnam_r(name.c_str(), &entry, buffer.data(), buffer.size(),
-                            &found)) == ERANGE) {
+  while (::getgrnam_r(name.c_str(), &entry, buffer.data(), buffer.size(),
+                      &found) == ERANGE) {
     buffer.resize(buffer.size() * 2);
   }
   if (found != nullptr) return found->gr_gid;
@@ -419,7 +273,7 @@ absl::StatusOr<std::string> Server::Impl::ListenUnix(const std::string& path) {
           "refusing to replace ", path, ": it exists and is not a socket"));
     }
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-      return ErrnoError(absl::StrCat("removing stale socket ", path));
+      return ErrnoError(errno, absl::StrCat("removing stale socket ", path));
     }
   }
 
@@ -440,11 +294,11 @@ absl::StatusOr<std::string> Server::Impl::ListenUnix(const std::string& path) {
   // Ownership and mode are set before listen(): until then connect()
   // is refused, so there is no window with the default permissions.
   if (gid->has_value() && ::chown(path.c_str(), -1, **gid) != 0) {
-    return fail(ErrnoError(absl::StrCat("changing group of ", path, " to ",
-                                        config_.socket_group)));
+    return fail(ErrnoError(errno, absl::StrCat("changing group of ", path,
+                                               " to ", config_.socket_group)));
   }
   if (::chmod(path.c_str(), 0660) != 0) {
-    return fail(ErrnoError(absl::StrCat("chmod 0660 ", path)));
+    return fail(ErrnoError(errno, absl::StrCat("chmod 0660 ", path)));
   }
   listener->unix_acceptor->listen(net::socket_base::max_listen_connections, ec);
   if (!ec) listener->unix_acceptor->non_blocking(true, ec);
@@ -542,7 +396,8 @@ absl::StatusOr<std::string> Server::Impl::ListenFd(const std::string& spec) {
     int accepting = 0;
     socklen_t len = sizeof(type);
     if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0) {
-      return ErrnoError(absl::StrCat("fd://", spec, ": descriptor ", fd));
+      return ErrnoError(errno,
+                        absl::StrCat("fd://", spec, ": descriptor ", fd));
     }
     len = sizeof(accepting);
     if (type != SOCK_STREAM ||
@@ -555,7 +410,8 @@ absl::StatusOr<std::string> Server::Impl::ListenFd(const std::string& spec) {
     sockaddr_storage storage;
     len = sizeof(storage);
     if (::getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &len) != 0) {
-      return ErrnoError(absl::StrCat("fd://", spec, ": descriptor ", fd));
+      return ErrnoError(errno,
+                        absl::StrCat("fd://", spec, ": descriptor ", fd));
     }
     if (storage.ss_family != AF_UNIX && storage.ss_family != AF_INET &&
         storage.ss_family != AF_INET6) {
@@ -770,7 +626,8 @@ void Server::Impl::Serve(Stream& stream, int fd, Connection* conn,
       if (protocol_error) {
         // What Go's net/http answers to a malformed request.
         const std::string reply =
-            ec == http::error::header_limit
+            ec == http::error::body_limit ? TooLargeReply(config_.body_limit)
+            : ec == http::error::header_limit
                 ? "HTTP/1.1 431 Request Header Fields Too Large\r\n"
                   "Content-Type: text/plain; charset=utf-8\r\n"
                   "Connection: close\r\n\r\n"
@@ -820,6 +677,7 @@ void Server::Impl::Handle(Stream& stream, beast::flat_buffer& buffer,
   // Docker's activation lock holds every request, /_ping included, until
   // the daemon is ready, so nothing reads state that is still loading.
   if (!WaitForGate(*conn)) {
+    if (!parser.is_done()) writer.DisableKeepAlive();
     writer.SendError(503, kStartingUp);
     return;
   }
@@ -841,8 +699,8 @@ void Server::Impl::Handle(Stream& stream, beast::flat_buffer& buffer,
     beast::error_code ec;
     http::read(stream, buffer, parser, ec);
     if (ec == http::error::body_limit) {
-      writer.SendError(413, absl::StrCat("request body larger than ",
-                                         config_.body_limit, " bytes"));
+      writer.DisableKeepAlive();
+      writer.SendError(413, BodyTooLarge(config_.body_limit));
       return;
     }
     if (ec) {

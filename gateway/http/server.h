@@ -65,6 +65,8 @@ class Server {
 
   // Closes the listeners (removing the unix socket files it created), ends
   // live connections including long streams, and joins all threads.
+  // Blocked reads and writes are woken; a streaming handler must return once
+  // Write() fails or ClientGone() is true, which both turn so at once.
   // Idempotent; the server cannot be restarted.
   void Stop();
 

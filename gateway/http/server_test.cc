@@ -517,6 +517,23 @@ TEST_F(ServerTest, BodyLimit) {
       *socket, buffer, MakeRequest(http::verb::post, "/echo", "too long"));
   ASSERT_TRUE(res.ok()) << res.status();
   EXPECT_EQ(res->result_int(), 413);
+  EXPECT_EQ(Field(*res, "Content-Type"), "application/json");
+  EXPECT_TRUE(nlohmann::json::parse(res->body()).contains("message"));
+
+  // Chunked bodies hit the limit while the body is read.
+  auto chunked = ConnectTcp(io_, address);
+  ASSERT_TRUE(chunked.ok());
+  net::write(*chunked,
+             net::buffer(std::string("POST /echo HTTP/1.1\r\nHost: x\r\n"
+                                     "Transfer-Encoding: chunked\r\n\r\n"
+                                     "3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n")));
+  beast::flat_buffer chunked_buffer;
+  Response too_large;
+  beast::error_code ec;
+  http::read(*chunked, chunked_buffer, too_large, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(too_large.result_int(), 413);
+  EXPECT_FALSE(too_large.keep_alive());
 }
 
 bool FdIsFree(int fd) { return ::fcntl(fd, F_GETFD) == -1 && errno == EBADF; }
@@ -538,10 +555,15 @@ TEST_F(ServerTest, SystemdSocketActivation) {
   ta.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   ASSERT_EQ(::bind(tcp_fd, reinterpret_cast<sockaddr*>(&ta), sizeof(ta)), 0);
   ASSERT_EQ(::listen(tcp_fd, 16), 0);
-  ASSERT_EQ(::dup2(unix_fd, 3), 3);
-  ASSERT_EQ(::dup2(tcp_fd, 4), 4);
+  // socket() may itself have returned 3 or 4: park both high first.
+  int high_unix = ::fcntl(unix_fd, F_DUPFD_CLOEXEC, 100);
+  int high_tcp = ::fcntl(tcp_fd, F_DUPFD_CLOEXEC, 100);
   ::close(unix_fd);
   ::close(tcp_fd);
+  ASSERT_EQ(::dup2(high_unix, 3), 3);
+  ASSERT_EQ(::dup2(high_tcp, 4), 4);
+  ::close(high_unix);
+  ::close(high_tcp);
   ::setenv("LISTEN_PID", std::to_string(::getpid()).c_str(), 1);
   ::setenv("LISTEN_FDS", "2", 1);
   ::setenv("LISTEN_FDNAMES", "docker.socket:docker.socket", 1);

@@ -1,6 +1,8 @@
 #include "lib/service/service_main.h"
 
 #include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include <chrono>
 
@@ -37,6 +39,13 @@ int WaitForTerminationSignal() {
   while (sigwait(&set, &signo) != 0) {
   }
   return signo;
+}
+
+void ExitProcess(int code) {
+  google::FlushLogFiles(google::GLOG_INFO);
+  fflush(stdout);
+  fflush(stderr);
+  _exit(code);
 }
 
 int RunService(const v1::DaemonConfig& config, ServiceOptions options) {
@@ -76,8 +85,10 @@ int RunService(const v1::DaemonConfig& config, ServiceOptions options) {
   registration.Stop();
   dispatcher.Shutdown();
   if (options.on_shutdown) options.on_shutdown();
+  // Jobs have drained; what is still open are streams (registrations,
+  // event listeners) that only need cutting.
   (*server)->Shutdown(std::chrono::system_clock::now() +
-                      std::chrono::seconds(2));
+                      std::chrono::milliseconds(200));
   unlink(socket.c_str());
   return 0;
 }

@@ -34,6 +34,11 @@ void BlockTerminationSignals();
 // Waits for one of the blocked termination signals; returns its number.
 int WaitForTerminationSignal();
 
+// Ends the process once its own cleanup is done, skipping static
+// destructors: gRPC's global teardown can wait seconds on its threads,
+// which would eat into berthd's 15 s shutdown budget for nothing.
+[[noreturn]] void ExitProcess(int code);
+
 }  // namespace berth
 
 #endif  // BERTH_LIB_SERVICE_SERVICE_MAIN_H_

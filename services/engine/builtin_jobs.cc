@@ -4,6 +4,7 @@
 #include "absl/strings/str_join.h"
 #include "lib/base/status_macros.h"
 #include "lib/docker/docker_json.h"
+#include "lib/docker/filters.h"
 #include "lib/docker/timestamp.h"
 #include "services/engine/event_stream.h"
 
@@ -40,26 +41,8 @@ absl::StatusOr<v1::EventsRequest> EventsRequestFromEnv(const Env& env) {
                            ParseDockerTimestamp(env.Get("until")));
     request.set_until_nano(until);
   }
-  BERTH_ASSIGN_OR_RETURN(nlohmann::json filters, env.GetJson("filters"));
-  if (filters.is_null()) return request;
-  if (!filters.is_object()) {
-    return absl::InvalidArgumentError("filters must be a JSON object");
-  }
-  for (const auto& [key, values] : filters.items()) {
-    v1::FilterValues& out = (*request.mutable_filters())[key];
-    if (values.is_array()) {
-      for (const auto& v : values) {
-        if (v.is_string()) out.add_values(v.get<std::string>());
-      }
-    } else if (values.is_object()) {
-      for (const auto& [v, on] : values.items()) {
-        if (on == true) out.add_values(v);
-      }
-    } else {
-      return absl::InvalidArgumentError(
-          absl::StrCat("filter ", key, " must be a list or a map"));
-    }
-  }
+  BERTH_RETURN_IF_ERROR(
+      ParseDockerFilters(env.Get("filters"), request.mutable_filters()));
   return request;
 }
 

@@ -92,9 +92,9 @@ absl::StatusOr<v1::ResolveReply> EngineCore::Resolve(
 
 v1::ShutdownReply EngineCore::Shutdown() {
   if (!stopping_.HasBeenNotified()) stopping_.Notify();
-  // Event listeners are not work in flight: end their streams first so
-  // they do not hold up the wait for running jobs.
-  events_.CloseAll();
+  // Endless event listeners are not work in flight: end their streams
+  // first so they do not hold up the wait for running jobs.
+  events_.CloseUnbounded();
   ShutdownResult result = dispatcher_.Shutdown();
   v1::ShutdownReply reply;
   reply.set_abandoned_jobs(result.abandoned_jobs);

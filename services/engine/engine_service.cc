@@ -23,12 +23,16 @@ grpc::Status EngineServiceImpl::Info(grpc::ServerContext*,
 grpc::Status EngineServiceImpl::Events(grpc::ServerContext* context,
                                        const v1::EventsRequest* request,
                                        grpc::ServerWriter<v1::Event>* writer) {
-  // Headers first: HTTP callers wait for them before reading events.
-  writer->SendInitialMetadata();
   return ToGrpcStatus(StreamEvents(
       core_->events(), *request,
       [writer](const v1::Event& event) { return writer->Write(event); },
-      [context] { return context->IsCancelled(); }));
+      [context] { return context->IsCancelled(); },
+      [context, writer] {
+        // Headers at once, marked so a caller can tell a started stream
+        // from an early error: HTTP callers answer 200 on it.
+        context->AddInitialMetadata(std::string(kEventsStartedKey), "1");
+        writer->SendInitialMetadata();
+      }));
 }
 
 grpc::Status EngineServiceImpl::Log(grpc::ServerContext*,

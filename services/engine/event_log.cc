@@ -36,8 +36,10 @@ v1::Event EventLog::Publish(v1::Event event) {
 }
 
 std::unique_ptr<EventLog::Subscription> EventLog::Subscribe(
-    std::optional<int64_t> since_nano, std::vector<v1::Event>* replay) {
-  auto subscription = std::unique_ptr<Subscription>(new Subscription(this));
+    std::optional<int64_t> since_nano, std::vector<v1::Event>* replay,
+    bool bounded) {
+  auto subscription =
+      std::unique_ptr<Subscription>(new Subscription(this, bounded));
   absl::MutexLock lock(&mu_);
   if (since_nano.has_value() && replay != nullptr) {
     for (const v1::Event& event : history_) {
@@ -53,9 +55,10 @@ int EventLog::SubscribersCount() const {
   return subscribers_.size();
 }
 
-void EventLog::CloseAll() {
+void EventLog::CloseUnbounded() {
   absl::MutexLock lock(&mu_);
   for (Subscription* subscriber : subscribers_) {
+    if (subscriber->bounded_) continue;
     absl::MutexLock sub_lock(&subscriber->mu_);
     subscriber->closed_ = true;
   }

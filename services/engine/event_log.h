@@ -28,14 +28,17 @@ class EventLog {
 
   // Subscribes and, when `since_nano` is set, fills `replay` with the
   // recorded events from that time on; atomic, so nothing is missed or
-  // seen twice between the two.
+  // seen twice between the two. A `bounded` subscription ends by itself
+  // (its stream has an `until`).
   std::unique_ptr<Subscription> Subscribe(std::optional<int64_t> since_nano,
-                                          std::vector<v1::Event>* replay);
+                                          std::vector<v1::Event>* replay,
+                                          bool bounded = false);
 
   int SubscribersCount() const;
 
-  // Ends every subscription (engine shutdown).
-  void CloseAll();
+  // Ends every subscription that would not end by itself (engine
+  // shutdown): an endless stream is no work in flight, a bounded one is.
+  void CloseUnbounded();
 
   class Subscription {
    public:
@@ -47,9 +50,10 @@ class EventLog {
 
    private:
     friend class EventLog;
-    explicit Subscription(EventLog* log) : log_(log) {}
+    Subscription(EventLog* log, bool bounded) : log_(log), bounded_(bounded) {}
 
     EventLog* const log_;
+    const bool bounded_;
     mutable absl::Mutex mu_;
     std::deque<v1::Event> queue_ ABSL_GUARDED_BY(mu_);
     bool closed_ ABSL_GUARDED_BY(mu_) = false;

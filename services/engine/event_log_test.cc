@@ -89,13 +89,21 @@ TEST(EventLogTest, LiveEventsReachSubscriberUntilDeadline) {
   EXPECT_EQ(log.SubscribersCount(), 0);
 }
 
-TEST(EventLogTest, CloseAllEndsStreams) {
+TEST(EventLogTest, CloseUnboundedEndsEndlessStreamsOnly) {
   EventLog log;
-  v1::EventsRequest request;  // no until: streams until closed
-  std::thread reader([&] { Collect(log, request); });
-  while (log.SubscribersCount() == 0) absl::SleepFor(absl::Milliseconds(1));
-  log.CloseAll();
-  reader.join();
+  v1::EventsRequest endless;  // no until: streams until closed
+  v1::EventsRequest bounded;
+  bounded.set_until_nano(absl::GetCurrentTimeNanos() + 1000000000);
+  std::vector<std::string> bounded_ids;
+  std::thread endless_reader([&] { Collect(log, endless); });
+  std::thread bounded_reader([&] { bounded_ids = Collect(log, bounded); });
+  while (log.SubscribersCount() < 2) absl::SleepFor(absl::Milliseconds(1));
+  log.CloseUnbounded();
+  endless_reader.join();
+  // The bounded stream still gets what happens before its end.
+  log.Publish(Make("container", "die", "late"));
+  bounded_reader.join();
+  EXPECT_EQ(bounded_ids, std::vector<std::string>{"late"});
   EXPECT_EQ(log.SubscribersCount(), 0);
 }
 

@@ -12,7 +12,8 @@ namespace berth {
 
 absl::Status StreamEvents(EventLog& log, const v1::EventsRequest& request,
                           const std::function<bool(const v1::Event&)>& emit,
-                          const std::function<bool()>& cancelled) {
+                          const std::function<bool()>& cancelled,
+                          const std::function<void()>& started) {
   BERTH_ASSIGN_OR_RETURN(EventFilter filter,
                          EventFilter::Create(request.filters()));
   std::optional<int64_t> since;
@@ -29,7 +30,8 @@ absl::Status StreamEvents(EventLog& log, const v1::EventsRequest& request,
 
   std::vector<v1::Event> replay;
   std::unique_ptr<EventLog::Subscription> subscription =
-      log.Subscribe(since, &replay);
+      log.Subscribe(since, &replay, until.has_value());
+  if (started) started();
   for (const v1::Event& event : replay) {
     if (!in_range(event)) break;
     if (filter.Matches(event) && !emit(event)) return absl::OkStatus();

@@ -11,10 +11,12 @@ namespace berth {
 // Streams the events `request` selects: the recorded ones from `since`,
 // then live ones, until `until` passes, the log closes, `emit` returns
 // false (the caller is gone) or `cancelled` returns true. Serves both the
-// Events RPC and the `events` job.
+// Events RPC and the `events` job. `started`, when given, runs once the
+// request is found valid and the subscription exists, before any event.
 absl::Status StreamEvents(EventLog& log, const v1::EventsRequest& request,
                           const std::function<bool(const v1::Event&)>& emit,
-                          const std::function<bool()>& cancelled);
+                          const std::function<bool()>& cancelled,
+                          const std::function<void()>& started = nullptr);
 
 }  // namespace berth
 

@@ -56,8 +56,11 @@ int main(int argc, char** argv) {
   int signo = berth::WaitForTerminationSignal();
   LOG(INFO) << "engine: signal " << signo << ", shutting down";
   core.Shutdown();
+  // Jobs have drained; what is still open are streams (registrations,
+  // event listeners) that only need cutting.
   (*server)->Shutdown(std::chrono::system_clock::now() +
-                      std::chrono::seconds(2));
+                      std::chrono::milliseconds(200));
   unlink(socket.c_str());
-  return 0;
+  LOG(INFO) << "engine stopped";
+  berth::ExitProcess(0);
 }

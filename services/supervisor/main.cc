@@ -240,5 +240,9 @@ int main(int argc, char** argv) {
   options.listen_fds = listen_fds;
   options.listen_fd_names = listen_fd_names;
   berth::Daemon daemon(*config, options);
-  return daemon.Run();
+  int code = daemon.Run();
+  // Skip static teardown: gRPC's can wait seconds on its own threads.
+  google::FlushLogFiles(google::GLOG_INFO);
+  fflush(stdout);
+  _exit(code);
 }
