@@ -345,7 +345,7 @@ absl::StatusOr<std::string> Server::Impl::ListenTcp(const std::string& host,
     return absl::FailedPreconditionError(absl::StrCat(
         "refusing to serve plain TCP on non-loopback address ", display,
         ": anyone who can reach it would control the host; configure TLS "
-        "(--tlsverify) or allow insecure TCP explicitly"));
+        "(--tlsverify) or accept plain TCP explicitly with --tls=false"));
   }
   if (tls) {
     if (absl::Status status = EnsureTlsContext(); !status.ok()) return status;
