@@ -112,8 +112,7 @@ int RunJob(const std::shared_ptr<grpc::Channel>& channel,
   FdOutput out(1), err(2);
   absl::Status status = berth::RunRemoteJob(channel, spec, &in, &out, &err);
   if (status.ok()) return 0;
-  std::cerr << "berth: job " << spec.name() << ": " << status.message()
-            << "\n";
+  std::cerr << "berth: job " << spec.name() << ": " << status.message() << "\n";
   return status.code() == absl::StatusCode::kNotFound ? 127 : 1;
 }
 
@@ -121,7 +120,8 @@ int Version(const std::shared_ptr<grpc::Channel>& channel) {
   auto stub = berth::v1::Engine::NewStub(channel);
   grpc::ClientContext context;
   berth::v1::VersionInfo v;
-  grpc::Status status = stub->Version(&context, berth::v1::VersionRequest(), &v);
+  grpc::Status status =
+      stub->Version(&context, berth::v1::VersionRequest(), &v);
   if (!status.ok()) return Fail("version", status);
   printf(
       "Version:        %s\nAPI version:    %s (minimum version %s)\n"
@@ -150,6 +150,11 @@ int Events(const std::shared_ptr<grpc::Channel>& channel,
     }
     if (flag == "--since" || flag == "--until") {
       absl::StatusOr<int64_t> nanos = berth::ParseDockerTimestamp(value);
+      // Like docker's CLI, a duration ("10m") means that long ago.
+      absl::Duration ago;
+      if (!nanos.ok() && absl::ParseDuration(value, &ago)) {
+        nanos = absl::ToUnixNanos(absl::Now() - ago);
+      }
       if (!nanos.ok()) Usage(std::string(nanos.status().message()));
       if (flag == "--since") request.set_since_nano(*nanos);
       if (flag == "--until") request.set_until_nano(*nanos);
@@ -168,7 +173,8 @@ int Events(const std::shared_ptr<grpc::Channel>& channel,
   while (reader->Read(&event)) {
     std::map<std::string, std::string> sorted(event.attributes().begin(),
                                               event.attributes().end());
-    std::string attributes = absl::StrJoin(sorted, ", ", absl::PairFormatter("="));
+    std::string attributes =
+        absl::StrJoin(sorted, ", ", absl::PairFormatter("="));
     printf("%s %s %s %s (%s)\n",
            absl::FormatTime(absl::RFC3339_full,
                             absl::FromUnixNanos(event.time_nano()),

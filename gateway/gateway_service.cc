@@ -12,8 +12,7 @@
 namespace berth::gateway {
 
 GatewayCore::GatewayCore(const v1::DaemonConfig& config)
-    : config_(config),
-      resolver_(UnixTarget(ServiceSocket(config, "engine"))) {}
+    : config_(config), resolver_(UnixTarget(ServiceSocket(config, "engine"))) {}
 
 GatewayCore::~GatewayCore() { Stop(); }
 
@@ -24,8 +23,7 @@ absl::StatusOr<v1::ServeApiReply> GatewayCore::ServeApi(
   }
   absl::MutexLock lock(&mu_);
   std::string settings = request.tls().SerializeAsString() + "\n" +
-                         request.cors_header() + "\n" +
-                         request.socket_group();
+                         request.cors_header() + "\n" + request.socket_group();
   if (server_ == nullptr) {
     RouterConfig router_config;
     router_config.min_api_version = kMinApiVersion;
@@ -34,9 +32,9 @@ absl::StatusOr<v1::ServeApiReply> GatewayCore::ServeApi(
     absl::Status routes = AddSystemRoutes(server_config.router, &resolver_);
     if (!routes.ok()) return routes;
     if (request.tls().enabled()) {
-      server_config.tls = TlsConfig{request.tls().ca_cert(),
-                                    request.tls().cert(), request.tls().key(),
-                                    request.tls().verify()};
+      server_config.tls =
+          TlsConfig{request.tls().ca_cert(), request.tls().cert(),
+                    request.tls().key(), request.tls().verify()};
     }
     server_config.allow_insecure_tcp = request.tls().explicitly_disabled();
     server_config.cors_header = request.cors_header();
@@ -55,9 +53,9 @@ absl::StatusOr<v1::ServeApiReply> GatewayCore::ServeApi(
   for (const std::string& host : request.hosts()) {
     absl::StatusOr<std::string> listening = server_->Listen(host);
     if (!listening.ok()) {
-      return absl::Status(listening.status().code(),
-                          absl::StrCat("listen on ", host, ": ",
-                                       listening.status().message()));
+      return absl::Status(
+          listening.status().code(),
+          absl::StrCat("listen on ", host, ": ", listening.status().message()));
     }
     LOG(INFO) << "API listening on " << *listening;
     reply.add_listening(*listening);
@@ -84,15 +82,19 @@ std::vector<HandlerSpec> GatewayCore::Jobs() {
     request.set_socket_group(config_.socket_group());
     request.set_socket_group_explicit(config_.socket_group_explicit());
     const Env& env = job.env();
-    if (env.Exists("Tls")) request.mutable_tls()->set_enabled(env.GetBool("Tls"));
+    if (env.Exists("Tls"))
+      request.mutable_tls()->set_enabled(env.GetBool("Tls"));
     if (env.Exists("TlsVerify")) {
       request.mutable_tls()->set_verify(env.GetBool("TlsVerify"));
       if (env.GetBool("TlsVerify")) request.mutable_tls()->set_enabled(true);
     }
-    if (env.Exists("TlsCa")) request.mutable_tls()->set_ca_cert(env.Get("TlsCa"));
-    if (env.Exists("TlsCert")) request.mutable_tls()->set_cert(env.Get("TlsCert"));
+    if (env.Exists("TlsCa"))
+      request.mutable_tls()->set_ca_cert(env.Get("TlsCa"));
+    if (env.Exists("TlsCert"))
+      request.mutable_tls()->set_cert(env.Get("TlsCert"));
     if (env.Exists("TlsKey")) request.mutable_tls()->set_key(env.Get("TlsKey"));
-    if (env.Exists("CorsHeaders")) request.set_cors_header(env.Get("CorsHeaders"));
+    if (env.Exists("CorsHeaders"))
+      request.set_cors_header(env.Get("CorsHeaders"));
     if (env.Exists("SocketGroup")) {
       request.set_socket_group(env.Get("SocketGroup"));
       request.set_socket_group_explicit(true);

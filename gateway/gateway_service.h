@@ -25,7 +25,8 @@ class GatewayCore {
 
   // Listens on every host of `request`; one server serves them all, so a
   // later call must use the same TLS, CORS and group settings.
-  absl::StatusOr<v1::ServeApiReply> ServeApi(const v1::ServeApiRequest& request);
+  absl::StatusOr<v1::ServeApiReply> ServeApi(
+      const v1::ServeApiRequest& request);
   void AcceptConnections();
   void Stop();
 
@@ -47,7 +48,8 @@ class GatewayServiceImpl final : public v1::Gateway::Service {
  public:
   explicit GatewayServiceImpl(GatewayCore* core) : core_(core) {}
 
-  grpc::Status ServeApi(grpc::ServerContext*, const v1::ServeApiRequest* request,
+  grpc::Status ServeApi(grpc::ServerContext*,
+                        const v1::ServeApiRequest* request,
                         v1::ServeApiReply* reply) override;
   grpc::Status AcceptConnections(grpc::ServerContext*,
                                  const v1::AcceptConnectionsRequest*,

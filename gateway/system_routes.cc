@@ -83,8 +83,8 @@ class EventPump {
       reader_->WaitForInitialMetadata();
       {
         absl::MutexLock lock(&mu_);
-        started_ = context_.GetServerInitialMetadata().count(
-                       kEventsStartedKey) > 0;
+        started_ =
+            context_.GetServerInitialMetadata().count(kEventsStartedKey) > 0;
       }
       v1::Event event;
       while (reader_->Read(&event)) {
@@ -180,18 +180,17 @@ absl::Status AddSystemRoutes(Router& router, ServiceResolver* resolver) {
   BERTH_RETURN_IF_ERROR(router.Add("HEAD", "/_ping", Ping));
   BERTH_RETURN_IF_ERROR(router.Add(
       "GET", "/version", [resolver](Request&, ResponseWriter& writer) {
-        absl::StatusOr<v1::VersionInfo> version =
-            CallEngine<v1::VersionInfo>(
-                resolver, "version",
-                [](v1::Engine::Stub& stub, grpc::ClientContext* context,
-                   v1::VersionInfo* reply) {
-                  return stub.Version(context, v1::VersionRequest(), reply);
-                });
+        absl::StatusOr<v1::VersionInfo> version = CallEngine<v1::VersionInfo>(
+            resolver, "version",
+            [](v1::Engine::Stub& stub, grpc::ClientContext* context,
+               v1::VersionInfo* reply) {
+              return stub.Version(context, v1::VersionRequest(), reply);
+            });
         if (!version.ok()) return SendStatus(writer, version.status());
         writer.SendJson(200, VersionJson(*version));
       }));
-  BERTH_RETURN_IF_ERROR(router.Add(
-      "GET", "/info", [resolver](Request&, ResponseWriter& writer) {
+  BERTH_RETURN_IF_ERROR(
+      router.Add("GET", "/info", [resolver](Request&, ResponseWriter& writer) {
         absl::StatusOr<v1::SystemInfo> info = CallEngine<v1::SystemInfo>(
             resolver, "info",
             [](v1::Engine::Stub& stub, grpc::ClientContext* context,

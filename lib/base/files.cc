@@ -59,7 +59,8 @@ std::string DirName(const std::string& path) {
 }  // namespace
 
 absl::Status ErrnoStatus(int err, absl::string_view what) {
-  return absl::Status(CodeForErrno(err), absl::StrCat(what, ": ", strerror(err)));
+  return absl::Status(CodeForErrno(err),
+                      absl::StrCat(what, ": ", strerror(err)));
 }
 
 absl::Status WriteFileAtomic(const std::string& path,

@@ -9,7 +9,6 @@
 namespace berth {
 namespace {
 
-
 TEST(FilesTest, AtomicWriteReplacesAndReads) {
   testing::TempDir tmp;
   std::string path = tmp.Join("f");

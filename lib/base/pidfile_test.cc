@@ -11,7 +11,6 @@
 namespace berth {
 namespace {
 
-
 TEST(PidfileTest, WritesOwnPidAndRemovesOnDestruction) {
   testing::TempDir tmp;
   std::string path = tmp.Join("run/berthd.pid");

@@ -7,10 +7,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-#define BERTH_RETURN_IF_ERROR(expr)                    \
-  do {                                                 \
-    ::absl::Status berth_status_ = (expr);             \
-    if (!berth_status_.ok()) return berth_status_;     \
+#define BERTH_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::absl::Status berth_status_ = (expr);         \
+    if (!berth_status_.ok()) return berth_status_; \
   } while (0)
 
 #define BERTH_STATUS_CONCAT_INNER_(a, b) a##b
@@ -20,8 +20,8 @@
   BERTH_ASSIGN_OR_RETURN_IMPL_(           \
       BERTH_STATUS_CONCAT_(berth_statusor_, __LINE__), lhs, expr)
 
-#define BERTH_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, expr) \
-  auto statusor = (expr);                                 \
+#define BERTH_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, expr)  \
+  auto statusor = (expr);                                  \
   if (!statusor.ok()) return std::move(statusor).status(); \
   lhs = std::move(statusor).value()
 

@@ -7,9 +7,12 @@ namespace berth {
 
 nlohmann::json VersionJson(const v1::VersionInfo& v) {
   nlohmann::json details = {
-      {"ApiVersion", v.api_version()},   {"Arch", v.arch()},
-      {"BuildTime", v.build_time()},     {"Experimental", "false"},
-      {"GitCommit", v.git_commit()},     {"GoVersion", v.compiler()},
+      {"ApiVersion", v.api_version()},
+      {"Arch", v.arch()},
+      {"BuildTime", v.build_time()},
+      {"Experimental", "false"},
+      {"GitCommit", v.git_commit()},
+      {"GoVersion", v.compiler()},
       {"KernelVersion", v.kernel_version()},
       {"MinAPIVersion", v.min_api_version()},
       {"Os", v.os()},
@@ -113,9 +116,8 @@ nlohmann::json InfoJson(const v1::SystemInfo& i) {
       {"ContainerdCommit", no_commit},
       {"RuncCommit", no_commit},
       {"InitCommit", no_commit},
-      {"SecurityOptions",
-       std::vector<std::string>(i.security_options().begin(),
-                                i.security_options().end())},
+      {"SecurityOptions", std::vector<std::string>(i.security_options().begin(),
+                                                   i.security_options().end())},
       {"Warnings", warnings},
   };
 }

@@ -19,8 +19,8 @@ absl::Status ParseDockerFilters(
     if (values.is_array()) {
       for (const auto& value : values) {
         if (!value.is_string()) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("invalid filter '", key, "': values must be strings"));
+          return absl::InvalidArgumentError(absl::StrCat(
+              "invalid filter '", key, "': values must be strings"));
         }
         target.add_values(value.get<std::string>());
       }

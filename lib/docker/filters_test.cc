@@ -7,10 +7,11 @@ namespace {
 
 TEST(FiltersTest, ListAndMapForms) {
   google::protobuf::Map<std::string, v1::FilterValues> filters;
-  ASSERT_TRUE(ParseDockerFilters(
-                  R"({"type":["container","image"],"event":{"start":true,"die":false}})",
-                  &filters)
-                  .ok());
+  ASSERT_TRUE(
+      ParseDockerFilters(
+          R"({"type":["container","image"],"event":{"start":true,"die":false}})",
+          &filters)
+          .ok());
   ASSERT_EQ(filters["type"].values_size(), 2);
   EXPECT_EQ(filters["type"].values(1), "image");
   ASSERT_EQ(filters["event"].values_size(), 1);
@@ -25,8 +26,8 @@ TEST(FiltersTest, EmptyIsNoFilter) {
 
 TEST(FiltersTest, Malformed) {
   google::protobuf::Map<std::string, v1::FilterValues> filters;
-  for (const char* bad : {"{", "[]", R"({"type":"container"})",
-                          R"({"type":[1]})"}) {
+  for (const char* bad :
+       {"{", "[]", R"({"type":"container"})", R"({"type":[1]})"}) {
     EXPECT_EQ(ParseDockerFilters(bad, &filters).code(),
               absl::StatusCode::kInvalidArgument)
         << bad;

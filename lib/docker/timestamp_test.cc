@@ -8,13 +8,11 @@ namespace {
 TEST(TimestampTest, UnixSecondsAndFractions) {
   EXPECT_EQ(*ParseDockerTimestamp("1700000000"), 1700000000000000000);
   EXPECT_EQ(*ParseDockerTimestamp("1700000000.5"), 1700000000500000000);
-  EXPECT_EQ(*ParseDockerTimestamp("1700000000.000000001"),
-            1700000000000000001);
+  EXPECT_EQ(*ParseDockerTimestamp("1700000000.000000001"), 1700000000000000001);
 }
 
 TEST(TimestampTest, Rfc3339) {
-  EXPECT_EQ(*ParseDockerTimestamp("2023-11-14T22:13:20Z"),
-            1700000000000000000);
+  EXPECT_EQ(*ParseDockerTimestamp("2023-11-14T22:13:20Z"), 1700000000000000000);
   EXPECT_EQ(*ParseDockerTimestamp("2023-11-14T23:13:20.25+01:00"),
             1700000000250000000);
 }

@@ -60,10 +60,10 @@ TEST(DispatcherTest, ShutdownLetsRunningJobFinishAndRefusesNewOnes) {
                                          return absl::OkStatus();
                                        }})
                   .ok());
-  ASSERT_TRUE(registry
-                  .Register("engine",
-                            {"quick", [](Job&) { return absl::OkStatus(); }})
-                  .ok());
+  ASSERT_TRUE(
+      registry
+          .Register("engine", {"quick", [](Job&) { return absl::OkStatus(); }})
+          .ok());
   std::atomic<bool> handler_ran{false};
   Dispatcher dispatcher(&registry);
   dispatcher.OnShutdown([&] {

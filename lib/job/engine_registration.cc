@@ -14,7 +14,9 @@ EngineRegistration::EngineRegistration(std::string engine_target,
 
 EngineRegistration::~EngineRegistration() { Stop(); }
 
-void EngineRegistration::Start() { thread_ = std::thread([this] { Loop(); }); }
+void EngineRegistration::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
 
 bool EngineRegistration::WaitRegistered(absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
@@ -72,9 +74,8 @@ void EngineRegistration::Loop() {
                  << ": registration with the engine ended ("
                  << status.error_message() << "); registering again";
     absl::MutexLock lock(&mu_);
-    auto stop = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return stopping_;
-    };
+    auto stop = [this]()
+                    ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; };
     mu_.AwaitWithTimeout(absl::Condition(&stop), backoff);
     backoff = std::min(backoff * 2, absl::Seconds(2));
   }

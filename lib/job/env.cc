@@ -52,10 +52,10 @@ void Env::Set(absl::string_view key, absl::string_view value) {
 }
 
 bool Env::GetBool(absl::string_view key) const {
-  std::string value = absl::AsciiStrToLower(
-      absl::StripAsciiWhitespace(Get(key)));
-  return !(value.empty() || value == "0" || value == "no" ||
-           value == "false" || value == "none");
+  std::string value =
+      absl::AsciiStrToLower(absl::StripAsciiWhitespace(Get(key)));
+  return !(value.empty() || value == "0" || value == "no" || value == "false" ||
+           value == "none");
 }
 
 void Env::SetBool(absl::string_view key, bool value) {

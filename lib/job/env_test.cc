@@ -54,8 +54,7 @@ TEST(EnvTest, List) {
   Env env;
   EXPECT_TRUE(env.GetList("l")->empty());
   env.SetList("l", {"a", "b c", "d,e"});
-  EXPECT_EQ(*env.GetList("l"),
-            (std::vector<std::string>{"a", "b c", "d,e"}));
+  EXPECT_EQ(*env.GetList("l"), (std::vector<std::string>{"a", "b c", "d,e"}));
   env.Set("l", "plain");
   EXPECT_EQ(*env.GetList("l"), std::vector<std::string>{"plain"});
   env.Set("l", "[1,2]");

@@ -30,11 +30,10 @@ TEST(HandlerRegistryTest, DoubleRegistrationIsRefused) {
 
 TEST(HandlerRegistryTest, DuplicateWithinOneRegistrationIsRefused) {
   HandlerRegistry registry;
-  EXPECT_EQ(
-      registry.RegisterService("daemon", {Spec("start"), Spec("start")})
-          .status()
-          .code(),
-      absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(registry.RegisterService("daemon", {Spec("start"), Spec("start")})
+                .status()
+                .code(),
+            absl::StatusCode::kAlreadyExists);
 }
 
 TEST(HandlerRegistryTest, UnknownJobIsNotFound) {
@@ -81,7 +80,8 @@ TEST(HandlerRegistryTest, ServiceReRegistrationReplacesItsOwnSet) {
 TEST(HandlerRegistryTest, MissingDependencyIsNamed) {
   HandlerRegistry registry;
   ASSERT_TRUE(
-      registry.RegisterService("daemon", {Spec("create", {"allocate_interface"})})
+      registry
+          .RegisterService("daemon", {Spec("create", {"allocate_interface"})})
           .ok());
   absl::StatusOr<Handler> handler = registry.Lookup("create");
   EXPECT_EQ(handler.status().code(), absl::StatusCode::kFailedPrecondition);

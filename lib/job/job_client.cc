@@ -41,8 +41,8 @@ absl::Status RunRemoteJob(const std::shared_ptr<grpc::Channel>& channel,
   std::thread watcher;
   if (cancelled) {
     watcher = std::thread([&] {
-      while (!finished.WaitForNotificationWithTimeout(
-          absl::Milliseconds(200))) {
+      while (
+          !finished.WaitForNotificationWithTimeout(absl::Milliseconds(200))) {
         if (cancelled()) {
           context.TryCancel();
           return;

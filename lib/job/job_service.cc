@@ -41,8 +41,7 @@ class StreamOutput : public OutputStream {
 
 }  // namespace
 
-grpc::Status JobServiceImpl::Run(grpc::ServerContext* context,
-                                 Stream* stream) {
+grpc::Status JobServiceImpl::Run(grpc::ServerContext* context, Stream* stream) {
   v1::JobInput first;
   if (!stream->Read(&first) || !first.has_spec()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,

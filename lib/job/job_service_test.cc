@@ -62,8 +62,8 @@ class JobServiceTest : public ::testing::Test {
         engine_registry_
             .RegisterService(
                 "owner",
-                {{"cat", MakeForwardingHandler(MakeChannel(
-                             UnixTarget(tmp_.Join("owner.sock"))))},
+                {{"cat", MakeForwardingHandler(
+                             MakeChannel(UnixTarget(tmp_.Join("owner.sock"))))},
                  {"fail", MakeForwardingHandler(MakeChannel(
                               UnixTarget(tmp_.Join("owner.sock"))))},
                  {"ignore_stdin", MakeForwardingHandler(MakeChannel(

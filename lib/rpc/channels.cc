@@ -45,8 +45,7 @@ absl::Status WaitHealthy(const std::string& target, absl::Duration timeout) {
     grpc::health::v1::HealthCheckResponse response;
     grpc::Status status = stub->Check(&context, request, &response);
     if (status.ok() &&
-        response.status() ==
-            grpc::health::v1::HealthCheckResponse::SERVING) {
+        response.status() == grpc::health::v1::HealthCheckResponse::SERVING) {
       return absl::OkStatus();
     }
     last = status.ok() ? absl::UnavailableError("not serving yet")

@@ -75,8 +75,8 @@ int RunService(const v1::DaemonConfig& config, ServiceOptions options) {
     LOG(ERROR) << options.name << ": " << server.status();
     return 1;
   }
-  EngineRegistration registration(
-      UnixTarget(ServiceSocket(config, "engine")), request);
+  EngineRegistration registration(UnixTarget(ServiceSocket(config, "engine")),
+                                  request);
   registration.Start();
   LOG(INFO) << options.name << " serving on " << socket;
 

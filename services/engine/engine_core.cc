@@ -51,7 +51,8 @@ absl::StatusOr<uint64_t> EngineCore::RegisterRemote(
   std::shared_ptr<grpc::Channel> channel = channels_.Get(request.address());
   std::vector<HandlerSpec> specs;
   for (const v1::HandlerDecl& decl : request.handlers()) {
-    specs.push_back({decl.name(), MakeForwardingHandler(channel),
+    specs.push_back({decl.name(),
+                     MakeForwardingHandler(channel),
                      {decl.depends_on().begin(), decl.depends_on().end()}});
   }
   absl::StatusOr<uint64_t> token =

@@ -70,8 +70,7 @@ grpc::Status RegistryServiceImpl::Register(
     return ToGrpcStatus(token.status());
   }
   LOG(INFO) << "service " << request->service() << " registered "
-            << request->handlers_size() << " job(s) at "
-            << request->address();
+            << request->handlers_size() << " job(s) at " << request->address();
   v1::RegisterEvent accepted;
   accepted.set_accepted(true);
   writer->Write(accepted);

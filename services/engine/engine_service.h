@@ -2,9 +2,9 @@
 #define BERTH_SERVICES_ENGINE_ENGINE_SERVICE_H_
 
 #include "proto/engine.grpc.pb.h"
-#include "services/engine/events_protocol.h"
 #include "proto/job.grpc.pb.h"
 #include "services/engine/engine_core.h"
+#include "services/engine/events_protocol.h"
 
 namespace berth {
 

@@ -85,8 +85,8 @@ struct FakeService {
                        }});
     }
     EXPECT_TRUE(registry.RegisterService(name, std::move(specs)).ok());
-    server = std::move(
-        *StartUnixServer(dir + "/" + name + ".sock", {&job_service}));
+    server =
+        std::move(*StartUnixServer(dir + "/" + name + ".sock", {&job_service}));
     registration = std::make_unique<EngineRegistration>(
         UnixTarget(dir + "/engine.sock"), request);
     registration->Start();
@@ -115,8 +115,8 @@ bool WaitFor(const std::function<bool()>& condition) {
 TEST_F(EngineTest, CommandsListsBuiltins) {
   std::string out;
   ASSERT_TRUE(Run("commands", {}, {}, &out).ok());
-  for (const char* name : {"commands", "version", "info", "events", "log",
-                           "subscribers_count"}) {
+  for (const char* name :
+       {"commands", "version", "info", "events", "log", "subscribers_count"}) {
     EXPECT_NE(out.find(std::string(name) + "\tengine\n"), std::string::npos)
         << name;
   }

@@ -9,10 +9,9 @@
 namespace berth {
 namespace {
 
-constexpr const char* kKeys[] = {"type",    "event",  "container", "image",
-                                 "label",   "daemon", "network",   "volume",
-                                 "scope",   "plugin", "node",      "service",
-                                 "secret",  "config"};
+constexpr const char* kKeys[] = {
+    "type",   "event", "container", "image", "label",   "daemon", "network",
+    "volume", "scope", "plugin",    "node",  "service", "secret", "config"};
 
 std::string Attribute(const v1::Event& event, const std::string& key) {
   auto it = event.attributes().find(key);
@@ -64,8 +63,7 @@ absl::StatusOr<EventFilter> EventFilter::Create(
     const google::protobuf::Map<std::string, v1::FilterValues>& filters) {
   EventFilter filter;
   for (const auto& [key, values] : filters) {
-    if (std::find(std::begin(kKeys), std::end(kKeys), key) ==
-        std::end(kKeys)) {
+    if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys)) {
       return absl::InvalidArgumentError(
           absl::StrCat("invalid filter '", key, "'"));
     }

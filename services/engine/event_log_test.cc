@@ -35,7 +35,8 @@ std::vector<std::string> Collect(EventLog& log, v1::EventsRequest request) {
 
 TEST(EventLogTest, HistoryIsBounded) {
   EventLog log(3);
-  for (int i = 1; i <= 5; ++i) log.Publish(Make("container", "start", std::to_string(i), i));
+  for (int i = 1; i <= 5; ++i)
+    log.Publish(Make("container", "start", std::to_string(i), i));
   std::vector<v1::Event> replay;
   auto sub = log.Subscribe(0, &replay);
   ASSERT_EQ(replay.size(), 3u);
@@ -70,8 +71,9 @@ TEST(EventLogTest, SinceAfterUntilIsInvalid) {
   v1::EventsRequest request;
   request.set_since_nano(10);
   request.set_until_nano(5);
-  EXPECT_EQ(StreamEvents(log, request, [](const v1::Event&) { return true; },
-                         [] { return false; })
+  EXPECT_EQ(StreamEvents(
+                log, request, [](const v1::Event&) { return true; },
+                [] { return false; })
                 .code(),
             absl::StatusCode::kInvalidArgument);
 }

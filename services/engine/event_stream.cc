@@ -21,8 +21,7 @@ absl::Status StreamEvents(EventLog& log, const v1::EventsRequest& request,
   std::optional<int64_t> until;
   if (request.has_until_nano()) until = request.until_nano();
   if (since && until && *since > *until) {
-    return absl::InvalidArgumentError(
-        "since time cannot be after until time");
+    return absl::InvalidArgumentError("since time cannot be after until time");
   }
   auto in_range = [&](const v1::Event& event) {
     return !until || event.time_nano() <= *until;

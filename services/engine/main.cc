@@ -44,9 +44,8 @@ int main(int argc, char** argv) {
   berth::RegistryServiceImpl registry_service(&core);
   berth::JobServiceImpl job_service(&core.dispatcher());
   std::string socket = berth::ServiceSocket(*config, berth::kEngineService);
-  absl::StatusOr<std::unique_ptr<grpc::Server>> server =
-      berth::StartUnixServer(
-          socket, {&engine_service, &registry_service, &job_service});
+  absl::StatusOr<std::unique_ptr<grpc::Server>> server = berth::StartUnixServer(
+      socket, {&engine_service, &registry_service, &job_service});
   if (!server.ok()) {
     LOG(ERROR) << "berth-engine: " << server.status();
     return 1;

@@ -101,8 +101,7 @@ std::string ProxyEnv(const std::string& upper) {
 
 }  // namespace
 
-absl::StatusOr<std::string> LoadOrCreateEngineId(
-    const std::string& data_root) {
+absl::StatusOr<std::string> LoadOrCreateEngineId(const std::string& data_root) {
   std::string path = absl::StrCat(data_root, "/engine-id");
   absl::StatusOr<std::string> existing = ReadFile(path);
   if (existing.ok()) {
@@ -115,9 +114,9 @@ absl::StatusOr<std::string> LoadOrCreateEngineId(
     absl::StrAppend(&id, absl::StrFormat("%08x", random()));
   }
   // UUID layout, like dockerd's engine ID.
-  id = absl::StrCat(id.substr(0, 8), "-", id.substr(8, 4), "-",
-                    id.substr(12, 4), "-", id.substr(16, 4), "-",
-                    id.substr(20, 12));
+  id =
+      absl::StrCat(id.substr(0, 8), "-", id.substr(8, 4), "-", id.substr(12, 4),
+                   "-", id.substr(16, 4), "-", id.substr(20, 12));
   absl::Status written = WriteFileAtomic(path, id, 0600);
   if (!written.ok()) return written;
   return id;
@@ -159,17 +158,17 @@ v1::SystemInfo CollectSystemInfo(const v1::DaemonConfig& config,
   bool v2_only = Exists("/sys/fs/cgroup/cgroup.controllers");
   info.set_cgroup_version(v2_only ? "2" : "1");
   std::string memory = v2_only ? "/sys/fs/cgroup" : "/sys/fs/cgroup/memory";
-  info.set_memory_limit(
-      Exists(memory + (v2_only ? "/cgroup.controllers"
-                               : "/memory.limit_in_bytes")));
-  info.set_swap_limit(Exists(v2_only ? "/sys/fs/cgroup/cgroup.controllers"
-                                     : memory + "/memory.memsw.limit_in_bytes"));
-  info.set_cpu_cfs_quota(v2_only || Exists("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"));
+  info.set_memory_limit(Exists(
+      memory + (v2_only ? "/cgroup.controllers" : "/memory.limit_in_bytes")));
+  info.set_swap_limit(Exists(v2_only
+                                 ? "/sys/fs/cgroup/cgroup.controllers"
+                                 : memory + "/memory.memsw.limit_in_bytes"));
+  info.set_cpu_cfs_quota(v2_only ||
+                         Exists("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"));
   info.set_cpu_shares(v2_only || Exists("/sys/fs/cgroup/cpu/cpu.shares"));
   info.set_cpuset(v2_only || Exists("/sys/fs/cgroup/cpuset"));
   info.set_pids_limit(v2_only || Exists("/sys/fs/cgroup/pids"));
-  info.set_oom_kill_disable(
-      !v2_only && Exists(memory + "/memory.oom_control"));
+  info.set_oom_kill_disable(!v2_only && Exists(memory + "/memory.oom_control"));
   info.set_ipv4_forwarding(SysctlIsOne("/proc/sys/net/ipv4/ip_forward"));
   info.set_n_threads(CountEntries("/proc/self/task"));
   info.set_n_fd(CountEntries("/proc/self/fd"));

@@ -40,8 +40,12 @@ sigset_t HandledSignals() {
 std::vector<ServiceSpec> BerthServices() {
   return {
       {"engine", "berth-engine", BootStage::kEngine, {}, ""},
-      {"gateway", "berth-gateway", BootStage::kBuiltins, {"engine"},
-       "serveapi", /*takes_listen_fds=*/true},
+      {"gateway",
+       "berth-gateway",
+       BootStage::kBuiltins,
+       {"engine"},
+       "serveapi",
+       /*takes_listen_fds=*/true},
   };
 }
 
@@ -172,8 +176,7 @@ void Daemon::Shutdown() {
   auto engine = v1::Engine::NewStub(
       MakeChannel(UnixTarget(ServiceSocket(config_, "engine"))));
   grpc::ClientContext context;
-  context.set_deadline(
-      absl::ToChronoTime(deadline - absl::Milliseconds(2500)));
+  context.set_deadline(absl::ToChronoTime(deadline - absl::Milliseconds(2500)));
   v1::ShutdownRequest request;
   v1::ShutdownReply reply;
   grpc::Status status = engine->Shutdown(&context, request, &reply);

@@ -79,8 +79,8 @@ absl::StatusOr<std::string> NormalizeHost(const std::string& host,
     return invalid("the scheme must be unix://, tcp:// or fd://");
   }
   // tcp://host:port, or host:port with tcp implied as dockerd does.
-  std::string rest = absl::StartsWith(value, "tcp://") ? value.substr(6)
-                                                        : value;
+  std::string rest =
+      absl::StartsWith(value, "tcp://") ? value.substr(6) : value;
   size_t slash = rest.find('/');
   if (slash != std::string::npos) {
     if (rest.substr(slash) != "/") return invalid("a tcp address has no path");

@@ -19,11 +19,13 @@
 #include "services/supervisor/daemon.h"
 #include "services/supervisor/daemon_flags.h"
 
-DEFINE_string(pidfile, "", "Path to use for the daemon PID file "
+DEFINE_string(pidfile, "",
+              "Path to use for the daemon PID file "
               "(default <exec-root>/berthd.pid)");
 DEFINE_string(data_root, "/var/lib/berth",
               "Root directory of persistent state (alias --graph, -g)");
-DEFINE_string(exec_root, "/run/berth", "Root directory for execution state "
+DEFINE_string(exec_root, "/run/berth",
+              "Root directory for execution state "
               "files: sockets, config");
 DEFINE_string(dns, "", "DNS server to use (repeatable)");
 DEFINE_string(dns_search, "", "DNS search domain to use (repeatable)");
@@ -36,10 +38,12 @@ DEFINE_string(bridge, "", "Attach containers to a network bridge (-b)");
 DEFINE_string(bip, "", "Specify network bridge IP");
 DEFINE_string(fixed_cidr, "", "IPv4 subnet for fixed IPs");
 DEFINE_bool(icc, true, "Enable inter-container communication");
-DEFINE_string(storage_driver, "", "Storage driver to use: overlay or vfs "
+DEFINE_string(storage_driver, "",
+              "Storage driver to use: overlay or vfs "
               "(-s)");
 DEFINE_string(storage_opt, "", "Storage driver options (repeatable)");
-DEFINE_string(exec_driver, "native", "Exec driver to use: native or oci "
+DEFINE_string(exec_driver, "native",
+              "Exec driver to use: native or oci "
               "(-e)");
 DEFINE_int32(mtu, 0, "Set the containers network MTU");
 DEFINE_bool(selinux_enabled, false, "Enable selinux support");
@@ -52,7 +56,8 @@ DEFINE_string(tlskey, "", "Path to TLS key file");
 DEFINE_string(api_cors_header, "", "Set CORS headers in the Engine API");
 DEFINE_string(group, "docker", "Group for the unix socket (-G)");
 DEFINE_bool(debug, false, "Enable debug mode (-D)");
-DEFINE_string(service_dir, "", "Where the berth-* service binaries are "
+DEFINE_string(service_dir, "",
+              "Where the berth-* service binaries are "
               "(default: beside berthd)");
 
 namespace {
@@ -65,9 +70,9 @@ constexpr char kUsage[] =
 // dockerd's short and old names for its long flags.
 const std::map<std::string, std::string>& Aliases() {
   static const auto* aliases = new std::map<std::string, std::string>{
-      {"g", "data-root"},     {"graph", "data-root"}, {"b", "bridge"},
-      {"s", "storage-driver"}, {"e", "exec-driver"},  {"G", "group"},
-      {"D", "debug"},         {"H", "host"},          {"p", "pidfile"},
+      {"g", "data-root"},      {"graph", "data-root"}, {"b", "bridge"},
+      {"s", "storage-driver"}, {"e", "exec-driver"},   {"G", "group"},
+      {"D", "debug"},          {"H", "host"},          {"p", "pidfile"},
       {"h", "help"},
   };
   return *aliases;
@@ -92,7 +97,8 @@ std::map<std::string, std::vector<std::string>> ParseArgs(
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--") {
-      if (i + 1 < argc) UsageError(absl::StrCat("unexpected argument \"", argv[i + 1], "\""));
+      if (i + 1 < argc)
+        UsageError(absl::StrCat("unexpected argument \"", argv[i + 1], "\""));
       break;
     }
     if (arg.size() < 2 || arg[0] != '-') {
@@ -135,8 +141,8 @@ std::map<std::string, std::vector<std::string>> ParseArgs(
       continue;
     }
     if (gflags::SetCommandLineOption(gflag.c_str(), value.c_str()).empty()) {
-      UsageError(absl::StrCat("invalid value \"", value, "\" for flag --",
-                              name, ": want a ", info.type));
+      UsageError(absl::StrCat("invalid value \"", value, "\" for flag --", name,
+                              ": want a ", info.type));
     }
   }
   return repeated;
@@ -231,8 +237,8 @@ int main(int argc, char** argv) {
   }
 
   berth::SupervisorOptions options;
-  options.binary_dir = FLAGS_service_dir.empty() ? SelfDir()
-                                                 : FLAGS_service_dir;
+  options.binary_dir =
+      FLAGS_service_dir.empty() ? SelfDir() : FLAGS_service_dir;
   options.config = *config;
   options.service_args = {"--logtostderr"};
   if (config->debug()) options.service_args.push_back("--v=1");

@@ -99,7 +99,8 @@ absl::StatusOr<pid_t> Spawn(const SpawnOptions& options) {
 }
 
 std::string DescribeWaitStatus(int status) {
-  if (WIFEXITED(status)) return absl::StrCat("exit status ", WEXITSTATUS(status));
+  if (WIFEXITED(status))
+    return absl::StrCat("exit status ", WEXITSTATUS(status));
   if (WIFSIGNALED(status)) {
     return absl::StrCat("signal ", WTERMSIG(status), " (",
                         strsignal(WTERMSIG(status)), ")");

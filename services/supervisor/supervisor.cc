@@ -60,9 +60,9 @@ absl::StatusOr<std::vector<std::string>> Supervisor::BootOrder() const {
     const ServiceSpec* next = nullptr;
     for (const ServiceSpec& spec : specs_) {
       if (placed[spec.name]) continue;
-      bool ready = std::all_of(
-          spec.after.begin(), spec.after.end(),
-          [&](const std::string& dep) { return placed[dep]; });
+      bool ready =
+          std::all_of(spec.after.begin(), spec.after.end(),
+                      [&](const std::string& dep) { return placed[dep]; });
       if (ready && (next == nullptr || spec.stage < next->stage)) next = &spec;
     }
     if (next == nullptr) {
@@ -87,9 +87,9 @@ absl::Status Supervisor::StartLocked(Child& child) {
   }
   absl::StatusOr<pid_t> pid = Spawn(spawn);
   if (!pid.ok()) {
-    return absl::Status(pid.status().code(),
-                        absl::StrCat("start ", spawn.binary, ": ",
-                                     pid.status().message()));
+    return absl::Status(
+        pid.status().code(),
+        absl::StrCat("start ", spawn.binary, ": ", pid.status().message()));
   }
   child.pid = *pid;
   if (!child.started_once) {
@@ -109,8 +109,8 @@ absl::Status Supervisor::WaitReady(const ServiceSpec& spec, pid_t pid) {
   absl::Time deadline = absl::Now() + options_.start_timeout;
   std::string target = UnixTarget(ServiceSocket(options_.config, spec.name));
   auto gone = [&] {
-    return absl::UnavailableError(absl::StrCat(
-        spec.binary, " exited while starting; see its log above"));
+    return absl::UnavailableError(
+        absl::StrCat(spec.binary, " exited while starting; see its log above"));
   };
   while (true) {
     if (!Alive(spec.name, pid)) return gone();
@@ -199,8 +199,8 @@ absl::Status Supervisor::ReapChildren() {
       if (child.pid != pid) continue;
       child.pid = 0;
       if (stopping_) {
-        LOG(INFO) << child.spec->binary << " (pid " << pid << ") stopped: "
-                  << DescribeWaitStatus(status);
+        LOG(INFO) << child.spec->binary << " (pid " << pid
+                  << ") stopped: " << DescribeWaitStatus(status);
         break;
       }
       absl::Time now = absl::Now();

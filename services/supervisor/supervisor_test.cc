@@ -16,8 +16,11 @@ TEST(SupervisorTest, BootOrderFollowsStagesAndDeclarations) {
   // Declared out of order on purpose: the order falls out of `after`.
   EXPECT_EQ(
       Order({{"daemon", "berth-daemon", BootStage::kDaemon, {"netd"}, "create"},
-             {"gateway", "berth-gateway", BootStage::kBuiltins,
-              {"netd", "engine"}, "serveapi"},
+             {"gateway",
+              "berth-gateway",
+              BootStage::kBuiltins,
+              {"netd", "engine"},
+              "serveapi"},
              {"netd", "berth-netd", BootStage::kBuiltins, {"engine"}, "link"},
              {"engine", "berth-engine", BootStage::kEngine, {}, ""}}),
       (std::vector<std::string>{"engine", "netd", "gateway", "daemon"}));

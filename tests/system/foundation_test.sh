@@ -277,6 +277,31 @@ test_tcp_hosts_and_tls() {
   fi
 }
 
+test_socket_activation_and_group() {
+  # systemd's protocol: the socket is made by the activator and handed
+  # down through berthd to the gateway as fd 3.
+  local activated="$TEST_ROOT/activated.sock"
+  DATA="$TEST_ROOT/data"
+  RUN="$TEST_ROOT/run"
+  SOCK="$activated"
+  BERTHD_LOG="$TEST_ROOT/berthd0.log"
+  nsenter --net="/run/netns/$NETNS" systemd-socket-activate -l "$activated" \
+    "$BIN/berthd" --data-root "$DATA" --exec-root "$RUN" -H fd:// \
+    -H unix:// --group daemon >"$BERTHD_LOG" 2>&1 &
+  BERTHD_PID=$!
+  track "$BERTHD_PID"
+  wait_for "the activated socket" 20 docker_ping
+  docker -H "unix://$activated" version >/dev/null
+  # The berthd-made socket belongs to the group asked for.
+  assert_eq "$(stat -c '%a %G' "$RUN/docker.sock")" "660 daemon"
+  # An explicitly named group that does not exist is an error.
+  local status=0 out
+  out=$(in_netns "$BIN/berthd" --data-root "$TEST_ROOT/d2" --exec-root "$TEST_ROOT/r2" \
+    --group no-such-group 2>&1) || status=$?
+  assert_eq "$status" 1 "(exit status with a missing --group)"
+  assert_contains "$out" "no-such-group"
+}
+
 run_test docker_version_shows_server test_docker_version_shows_server
 run_test docker_info test_docker_info
 run_test job_log_then_docker_events test_job_log_then_docker_events
@@ -292,4 +317,5 @@ run_test third_sigint_exits_at_once test_third_sigint_exits_at_once
 run_test ready_only_after_gateway_answers test_ready_only_after_gateway_answers
 run_test api_versions_and_ping test_api_versions_and_ping
 run_test tcp_hosts_and_tls test_tcp_hosts_and_tls
+run_test socket_activation_and_group test_socket_activation_and_group
 finish
