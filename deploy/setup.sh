@@ -8,7 +8,7 @@ packages=(
   bazel-bootstrap bazel-rules-java g++ git
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libgoogle-glog-dev libgflags-dev libgtest-dev libgmock-dev
-  libboost-dev libssl-dev nlohmann-json3-dev clang-format
+  libboost-dev libssl-dev nlohmann-json3-dev libarchive-dev clang-format
   # run and test
   iproute2 iptables util-linux procps curl openssl python3 ca-certificates
   systemd
