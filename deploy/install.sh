@@ -8,6 +8,7 @@ targets=(
   //services/supervisor:berthd
   //services/engine:berth-engine
   //gateway:berth-gateway
+  //services/daemon:berth-daemon
   //cli:berth
 )
 bazel build "${targets[@]}"
@@ -17,4 +18,4 @@ for target in "${targets[@]}"; do
   path=${target#//}
   install -m 0755 "$bin/${path%%:*}/${path##*:}" "$prefix/bin/"
 done
-echo "installed berthd, berth-engine, berth-gateway and berth into $prefix/bin"
+echo "installed berthd, berth-engine, berth-gateway, berth-daemon and berth into $prefix/bin"

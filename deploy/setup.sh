@@ -11,7 +11,7 @@ packages=(
   libboost-dev libssl-dev nlohmann-json3-dev libarchive-dev clang-format
   # run and test
   iproute2 iptables util-linux procps curl openssl python3 ca-certificates
-  systemd
+  systemd busybox-static
 )
 
 missing=()

@@ -17,6 +17,7 @@ int HttpStatusFor(absl::StatusCode code) {
     case absl::StatusCode::kNotFound:
       return 404;
     case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kAborted:
       return 409;
     case absl::StatusCode::kUnimplemented:
       return 501;

@@ -15,6 +15,7 @@ TEST(HttpStatusTest, MapsEveryCodeLikeMoby) {
   EXPECT_EQ(HttpStatusFor(absl::StatusCode::kPermissionDenied), 403);
   EXPECT_EQ(HttpStatusFor(absl::StatusCode::kNotFound), 404);
   EXPECT_EQ(HttpStatusFor(absl::StatusCode::kAlreadyExists), 409);
+  EXPECT_EQ(HttpStatusFor(absl::StatusCode::kAborted), 409);
   EXPECT_EQ(HttpStatusFor(absl::StatusCode::kUnimplemented), 501);
   EXPECT_EQ(HttpStatusFor(absl::StatusCode::kUnavailable), 503);
   EXPECT_EQ(HttpStatusFor(absl::StatusCode::kInternal), 500);

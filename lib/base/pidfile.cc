@@ -13,8 +13,18 @@
 namespace berth {
 namespace {
 
+// A zombie has exited: only its parent has yet to reap it.
+bool Zombie(pid_t pid) {
+  absl::StatusOr<std::string> stat =
+      ReadFile(absl::StrCat("/proc/", pid, "/stat"));
+  if (!stat.ok()) return false;
+  size_t paren = stat->rfind(')');
+  return paren != std::string::npos && paren + 2 < stat->size() &&
+         (*stat)[paren + 2] == 'Z';
+}
+
 bool ProcessAlive(pid_t pid) {
-  return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+  return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM) && !Zombie(pid);
 }
 
 }  // namespace

@@ -46,6 +46,7 @@ std::vector<ServiceSpec> BerthServices() {
        {"engine"},
        "serveapi",
        /*takes_listen_fds=*/true},
+      {"daemon", "berth-daemon", BootStage::kDaemon, {"engine"}, "images"},
   };
 }
 

@@ -98,6 +98,45 @@ absl::StatusOr<pid_t> Spawn(const SpawnOptions& options) {
   return pid;
 }
 
+struct SpawnThread::Request {
+  const SpawnOptions* options;
+  absl::StatusOr<pid_t> result = absl::UnknownError("not spawned");
+  bool done = false;
+};
+
+SpawnThread::SpawnThread() : thread_([this] { Loop(); }) {}
+
+SpawnThread::~SpawnThread() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  thread_.join();
+}
+
+absl::StatusOr<pid_t> SpawnThread::Spawn(const SpawnOptions& options) {
+  Request request{&options};
+  absl::MutexLock lock(&mu_);
+  queue_.push_back(&request);
+  mu_.Await(absl::Condition(&request.done));
+  return request.result;
+}
+
+void SpawnThread::Loop() {
+  absl::MutexLock lock(&mu_);
+  while (true) {
+    auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return stopping_ || !queue_.empty();
+    };
+    mu_.Await(absl::Condition(&ready));
+    if (stopping_) return;
+    Request* request = queue_.front();
+    queue_.pop_front();
+    request->result = berth::Spawn(*request->options);
+    request->done = true;
+  }
+}
+
 std::string DescribeWaitStatus(int status) {
   if (WIFEXITED(status))
     return absl::StrCat("exit status ", WEXITSTATUS(status));

@@ -3,10 +3,14 @@
 
 #include <sys/types.h>
 
+#include <deque>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 
 namespace berth {
 
@@ -19,11 +23,28 @@ struct SpawnOptions {
   std::vector<std::string> listen_fd_names;
 };
 
-// fork+exec with an empty signal mask; the child gets SIGTERM if berthd
-// dies, so services never outlive their supervisor. Call from a thread
-// that lives as long as the child should (the death signal follows the
-// forking thread).
+// fork+exec with an empty signal mask; the child gets SIGTERM if the
+// forking thread dies (see SpawnThread), so services never outlive berthd.
 absl::StatusOr<pid_t> Spawn(const SpawnOptions& options);
+
+// Runs every Spawn on one thread that lives as long as this object, so
+// the children's death signal (which follows the forking thread, not the
+// process) fires only when berthd itself goes, whichever thread asked.
+class SpawnThread {
+ public:
+  SpawnThread();
+  ~SpawnThread();
+  absl::StatusOr<pid_t> Spawn(const SpawnOptions& options);
+
+ private:
+  struct Request;
+  void Loop();
+
+  absl::Mutex mu_;
+  std::deque<Request*> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
 
 // A human-readable wait status: "exit status 1", "signal 9 (Killed)".
 std::string DescribeWaitStatus(int status);

@@ -85,7 +85,7 @@ absl::Status Supervisor::StartLocked(Child& child) {
     spawn.listen_fds = options_.listen_fds;
     spawn.listen_fd_names = options_.listen_fd_names;
   }
-  absl::StatusOr<pid_t> pid = Spawn(spawn);
+  absl::StatusOr<pid_t> pid = spawner_.Spawn(spawn);
   if (!pid.ok()) {
     return absl::Status(
         pid.status().code(),

@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "proto/config.pb.h"
 #include "proto/job.pb.h"
+#include "services/supervisor/process.h"
 
 namespace berth {
 
@@ -103,6 +104,7 @@ class Supervisor {
 
   const SupervisorOptions options_;
   const std::vector<ServiceSpec> specs_;
+  SpawnThread spawner_;
 
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, Child> children_ ABSL_GUARDED_BY(mu_);

@@ -198,8 +198,8 @@ test_third_sigint_exits_at_once() {
 
 test_ready_only_after_gateway_answers() {
   local notify="$TEST_ROOT/notify.sock" probe_ready="$TEST_ROOT/probe.ready"
-  mkdir -p "$TEST_ROOT/run0"
-  python3 "$(dirname "$0")/notify_probe.py" "$notify" "$TEST_ROOT/run0/docker.sock" \
+  mkdir -p "$TEST_ROOT/$CURRENT/run0"
+  python3 "$(dirname "$0")/notify_probe.py" "$notify" "$TEST_ROOT/$CURRENT/run0/docker.sock" \
     "$probe_ready" >"$TEST_ROOT/probe.out" 2>&1 &
   local probe=$!
   track "$probe"

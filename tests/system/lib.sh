@@ -18,13 +18,14 @@ BERTHD_PID=""
 install_binaries() {
   mkdir -p "$BIN"
   if [ -n "${BERTH_BIN_DIR:-}" ]; then
-    cp "$BERTH_BIN_DIR"/{berthd,berth-engine,berth-gateway,berth} "$BIN/"
+    cp "$BERTH_BIN_DIR"/{berthd,berth-engine,berth-gateway,berth-daemon,berth} "$BIN/"
     return
   fi
   local runfiles="${RUNFILES_DIR:-$0.runfiles}/berth"
   cp "$runfiles/services/supervisor/berthd" \
      "$runfiles/services/engine/berth-engine" \
      "$runfiles/gateway/berth-gateway" \
+     "$runfiles/services/daemon/berth-daemon" \
      "$runfiles/cli/berth" "$BIN/"
 }
 
@@ -60,8 +61,8 @@ service_pid() { pgrep -P "$BERTHD_PID" -f "$1"; }
 # Sets DATA, RUN, SOCK, DOCKER_HOST, BERTHD_PID, BERTHD_LOG.
 start_berthd() {
   local n=${INSTANCE:-0}
-  DATA="$TEST_ROOT/data$n"
-  RUN="$TEST_ROOT/run$n"
+  DATA="$TEST_ROOT/$CURRENT/data$n"
+  RUN="$TEST_ROOT/$CURRENT/run$n"
   SOCK="$RUN/docker.sock"
   BERTHD_LOG="$TEST_ROOT/berthd$n.log"
   export DOCKER_HOST="unix://$SOCK"

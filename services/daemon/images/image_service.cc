@@ -1,0 +1,272 @@
+#include "services/daemon/images/image_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "lib/base/status_macros.h"
+#include "lib/docker/filters.h"
+#include "lib/docker/image_json.h"
+#include "lib/rpc/status.h"
+
+namespace berth {
+namespace {
+
+template <typename Reply>
+grpc::Status Answer(absl::StatusOr<Reply> result, Reply* reply) {
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  *reply = std::move(*result);
+  return grpc::Status::OK;
+}
+
+// The data messages of a client stream as bytes; the first message (the
+// options) has been read already.
+template <typename Stream, typename Message>
+class StreamSource : public ByteSource {
+ public:
+  explicit StreamSource(Stream* stream) : stream_(stream) {}
+  absl::StatusOr<size_t> Read(char* buf, size_t n) override {
+    while (pos_ == chunk_.size()) {
+      Message message;
+      if (done_ || !stream_->Read(&message)) {
+        done_ = true;
+        return 0;
+      }
+      chunk_ = std::move(*message.mutable_data());
+      pos_ = 0;
+    }
+    size_t count = std::min(n, chunk_.size() - pos_);
+    memcpy(buf, chunk_.data() + pos_, count);
+    pos_ += count;
+    return count;
+  }
+
+ private:
+  Stream* stream_;
+  std::string chunk_;
+  size_t pos_ = 0;
+  bool done_ = false;
+};
+
+// Bytes out as 1 MiB messages.
+class ChunkSink : public ByteSink {
+ public:
+  explicit ChunkSink(std::function<bool(std::string)> send)
+      : send_(std::move(send)) {}
+  absl::Status Write(absl::string_view data) override {
+    buffer_.append(data.data(), data.size());
+    return buffer_.size() >= (1 << 20) ? Flush() : absl::OkStatus();
+  }
+  absl::Status Flush() {
+    if (buffer_.empty()) return absl::OkStatus();
+    bool sent = send_(std::move(buffer_));
+    buffer_.clear();
+    return sent ? absl::OkStatus()
+                : absl::CancelledError("the receiver went away");
+  }
+
+ private:
+  std::function<bool(std::string)> send_;
+  std::string buffer_;
+};
+
+// Job stdin as bytes.
+class JobStdinSource : public ByteSource {
+ public:
+  explicit JobStdinSource(Job& job) : job_(job) {}
+  absl::StatusOr<size_t> Read(char* buf, size_t n) override {
+    while (pos_ == chunk_.size()) {
+      if (!job_.Stdin().Read(&chunk_)) return 0;
+      pos_ = 0;
+    }
+    size_t count = std::min(n, chunk_.size() - pos_);
+    memcpy(buf, chunk_.data() + pos_, count);
+    pos_ += count;
+    return count;
+  }
+
+ private:
+  Job& job_;
+  std::string chunk_;
+  size_t pos_ = 0;
+};
+
+void PrintJson(Job& job, const nlohmann::json& value) {
+  job.Stdout().Write(value.dump() + "\n");
+}
+
+absl::Status NeedArgs(const Job& job, size_t min, size_t max,
+                      absl::string_view usage) {
+  if (job.args().size() < min || job.args().size() > max) {
+    return absl::InvalidArgumentError(absl::StrCat("usage: ", usage));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+grpc::Status ImageServiceImpl::ListImages(grpc::ServerContext*,
+                                          const v1::ListImagesRequest* request,
+                                          v1::ListImagesReply* reply) {
+  return Answer(core_->List(*request), reply);
+}
+
+grpc::Status ImageServiceImpl::InspectImage(grpc::ServerContext*,
+                                            const v1::ImageRequest* request,
+                                            v1::ImageDetail* reply) {
+  return Answer(core_->Inspect(request->name()), reply);
+}
+
+grpc::Status ImageServiceImpl::History(grpc::ServerContext*,
+                                       const v1::ImageRequest* request,
+                                       v1::HistoryReply* reply) {
+  return Answer(core_->History(request->name()), reply);
+}
+
+grpc::Status ImageServiceImpl::Tag(grpc::ServerContext*,
+                                   const v1::TagRequest* request,
+                                   v1::TagReply* reply) {
+  return Answer(core_->Tag(*request), reply);
+}
+
+grpc::Status ImageServiceImpl::RemoveImage(
+    grpc::ServerContext*, const v1::RemoveImageRequest* request,
+    v1::RemoveImageReply* reply) {
+  return Answer(core_->Remove(*request), reply);
+}
+
+grpc::Status ImageServiceImpl::Load(
+    grpc::ServerContext*,
+    grpc::ServerReaderWriter<v1::ProgressMessage, v1::LoadInput>* stream) {
+  v1::LoadInput first;
+  if (!stream->Read(&first) || !first.has_options()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "a load must start with its options");
+  }
+  bool quiet = first.options().quiet();
+  StreamSource<grpc::ServerReaderWriter<v1::ProgressMessage, v1::LoadInput>,
+               v1::LoadInput>
+      source(stream);
+  return ToGrpcStatus(
+      core_->Load(source, [stream, quiet](const v1::ProgressMessage& message) {
+        if (!quiet || !message.stream().empty()) stream->Write(message);
+      }));
+}
+
+grpc::Status ImageServiceImpl::Export(
+    grpc::ServerContext*, const v1::ExportRequest* request,
+    grpc::ServerWriter<v1::DataChunk>* writer) {
+  ChunkSink sink([writer](std::string data) {
+    v1::DataChunk chunk;
+    chunk.set_data(std::move(data));
+    return writer->Write(chunk);
+  });
+  absl::Status status =
+      core_->Save({request->names().begin(), request->names().end()}, sink);
+  if (status.ok()) status = sink.Flush();
+  return ToGrpcStatus(status);
+}
+
+grpc::Status ImageServiceImpl::Import(
+    grpc::ServerContext*, grpc::ServerReader<v1::ImportInput>* reader,
+    v1::ImportReply* reply) {
+  v1::ImportInput first;
+  if (!reader->Read(&first) || !first.has_options()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "an import must start with its options");
+  }
+  StreamSource<grpc::ServerReader<v1::ImportInput>, v1::ImportInput> source(
+      reader);
+  return Answer(core_->Import(source, first.options()), reply);
+}
+
+grpc::Status ImageServiceImpl::DiskUsage(grpc::ServerContext*,
+                                         const v1::DiskUsageRequest*,
+                                         v1::DiskUsageReply* reply) {
+  return Answer(core_->DiskUsage(), reply);
+}
+
+std::vector<HandlerSpec> ImageJobs(ImageCore* core) {
+  auto images = [core](Job& job) -> absl::Status {
+    v1::ListImagesRequest request;
+    request.set_all(job.env().GetBool("all"));
+    request.set_digests(job.env().GetBool("digests"));
+    BERTH_RETURN_IF_ERROR(ParseDockerFilters(job.env().Get("filters"),
+                                             request.mutable_filters()));
+    BERTH_ASSIGN_OR_RETURN(v1::ListImagesReply reply, core->List(request));
+    nlohmann::json out = nlohmann::json::array();
+    for (const v1::ImageSummary& image : reply.images()) {
+      out.push_back(ImageSummaryJson(image));
+    }
+    PrintJson(job, out);
+    return absl::OkStatus();
+  };
+  auto inspect = [core](Job& job) -> absl::Status {
+    BERTH_RETURN_IF_ERROR(NeedArgs(job, 1, 1, "image_inspect NAME"));
+    BERTH_ASSIGN_OR_RETURN(v1::ImageDetail detail,
+                           core->Inspect(job.args()[0]));
+    PrintJson(job, ImageInspectJson(detail));
+    return absl::OkStatus();
+  };
+  auto history = [core](Job& job) -> absl::Status {
+    BERTH_RETURN_IF_ERROR(NeedArgs(job, 1, 1, "history NAME"));
+    BERTH_ASSIGN_OR_RETURN(v1::HistoryReply reply,
+                           core->History(job.args()[0]));
+    PrintJson(job, HistoryJson(reply));
+    return absl::OkStatus();
+  };
+  auto tag = [core](Job& job) -> absl::Status {
+    BERTH_RETURN_IF_ERROR(NeedArgs(job, 2, 3, "tag NAME REPO [TAG]"));
+    v1::TagRequest request;
+    request.set_source(job.args()[0]);
+    request.set_repo(job.args()[1]);
+    if (job.args().size() == 3) request.set_tag(job.args()[2]);
+    BERTH_ASSIGN_OR_RETURN(v1::TagReply reply, core->Tag(request));
+    job.Stdout().Write(reply.reference() + "\n");
+    return absl::OkStatus();
+  };
+  auto remove = [core](Job& job) -> absl::Status {
+    BERTH_RETURN_IF_ERROR(NeedArgs(job, 1, 1, "image_delete NAME"));
+    v1::RemoveImageRequest request;
+    request.set_name(job.args()[0]);
+    request.set_force(job.env().GetBool("force"));
+    request.set_no_prune(job.env().GetBool("noprune"));
+    BERTH_ASSIGN_OR_RETURN(v1::RemoveImageReply reply, core->Remove(request));
+    PrintJson(job, DeleteItemsJson(reply));
+    return absl::OkStatus();
+  };
+  auto load = [core](Job& job) -> absl::Status {
+    JobStdinSource source(job);
+    bool quiet = job.env().GetBool("quiet");
+    return core->Load(source,
+                      [&job, quiet](const v1::ProgressMessage& message) {
+                        if (!quiet || !message.stream().empty())
+                          PrintJson(job, ProgressJson(message));
+                      });
+  };
+  auto save = [core](Job& job) -> absl::Status {
+    ChunkSink sink([&job](std::string data) {
+      job.Stdout().Write(data);
+      return true;
+    });
+    BERTH_RETURN_IF_ERROR(core->Save(job.args(), sink));
+    return sink.Flush();
+  };
+  auto import = [core](Job& job) -> absl::Status {
+    v1::ImportOptions options;
+    options.set_repo(job.env().Get("repo"));
+    options.set_tag(job.env().Get("tag"));
+    options.set_message(job.env().Get("message"));
+    BERTH_ASSIGN_OR_RETURN(std::vector<std::string> changes,
+                           job.env().GetList("changes"));
+    for (const std::string& change : changes) options.add_changes(change);
+    JobStdinSource source(job);
+    BERTH_ASSIGN_OR_RETURN(v1::ImportReply reply,
+                           core->Import(source, options));
+    job.Stdout().Write(reply.id() + "\n");
+    return absl::OkStatus();
+  };
+  return {{"images", images},       {"image_inspect", inspect},
+          {"history", history},     {"tag", tag},
+          {"image_delete", remove}, {"load", load},
+          {"image_export", save},   {"import", import}};
+}
+
+}  // namespace berth

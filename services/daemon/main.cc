@@ -1,0 +1,43 @@
+// berth-daemon: images now (graph driver, layer and image stores), the
+// containers of a later issue next to them.
+#include "gflags/gflags.h"
+#include "glog/logging.h"
+#include "lib/config/config.h"
+#include "lib/service/service_main.h"
+#include "services/daemon/graphdriver/driver_factory.h"
+#include "services/daemon/images/image_service.h"
+
+DEFINE_string(config, "", "the serialized DaemonConfig berthd wrote");
+
+int main(int argc, char** argv) {
+  gflags::ParseCommandLineFlags(&argc, &argv, true);
+  google::InitGoogleLogging(argv[0]);
+  berth::BlockTerminationSignals();
+  absl::StatusOr<berth::v1::DaemonConfig> config =
+      berth::LoadConfig(FLAGS_config);
+  if (!config.ok()) {
+    LOG(ERROR) << "berth-daemon: " << config.status();
+    return 1;
+  }
+  absl::StatusOr<std::unique_ptr<berth::GraphDriver>> driver =
+      berth::NewGraphDriver(
+          config->graph_driver(), config->data_root() + "/graph",
+          {config->graph_options().begin(), config->graph_options().end()});
+  if (!driver.ok()) {
+    LOG(ERROR) << "berth-daemon: error initializing graphdriver: "
+               << driver.status().message();
+    return 1;
+  }
+  berth::ImageCore images(config->data_root() + "/image", driver->get());
+  absl::Status restored = images.Restore();
+  if (!restored.ok()) {
+    LOG(ERROR) << "berth-daemon: " << restored;
+    return 1;
+  }
+  berth::ImageServiceImpl image_service(&images);
+  berth::ServiceOptions options;
+  options.name = "daemon";
+  options.handlers = berth::ImageJobs(&images);
+  options.services = {&image_service};
+  berth::ExitProcess(berth::RunService(*config, std::move(options)));
+}
