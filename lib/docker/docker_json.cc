@@ -39,15 +39,19 @@ nlohmann::json InfoJson(const v1::SystemInfo& i) {
   nlohmann::json warnings = nlohmann::json::array();
   for (const std::string& w : i.warnings()) warnings.push_back(w);
   nlohmann::json no_commit = {{"ID", ""}, {"Expected", ""}};
+  nlohmann::json driver_status = nlohmann::json::array();
+  for (const v1::KeyValue& row : i.driver_status()) {
+    driver_status.push_back({row.key(), row.value()});
+  }
   return {
       {"ID", i.id()},
       {"Containers", 0},
       {"ContainersRunning", 0},
       {"ContainersPaused", 0},
       {"ContainersStopped", 0},
-      {"Images", 0},
+      {"Images", i.images()},
       {"Driver", i.storage_driver()},
-      {"DriverStatus", nlohmann::json::array()},
+      {"DriverStatus", driver_status},
       {"Plugins",
        {{"Volume", {"local"}},
         {"Network", {"bridge", "host", "none"}},

@@ -1,9 +1,12 @@
 #include "services/engine/engine_core.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "glog/logging.h"
+#include "grpcpp/client_context.h"
 #include "lib/config/config.h"
 #include "lib/job/job_client.h"
+#include "proto/image.grpc.pb.h"
 #include "services/engine/system_info.h"
 
 namespace berth {
@@ -20,9 +23,23 @@ EngineCore::EngineCore(v1::DaemonConfig config, std::string engine_id,
 
 v1::VersionInfo EngineCore::Version() const { return CollectVersion(); }
 
-v1::SystemInfo EngineCore::Info() const {
+v1::SystemInfo EngineCore::Info() {
   v1::SystemInfo info = CollectSystemInfo(config_, engine_id_);
   info.set_n_events_listener(events_.SubscribersCount());
+  // The image store's part, from its owner while it is up; without it
+  // the host's part still answers.
+  absl::StatusOr<v1::ResolveReply> owner = Resolve("images");
+  if (owner.ok()) {
+    auto stub = v1::ImageService::NewStub(channels_.Get(owner->address()));
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+    v1::StoreInfoReply store;
+    if (stub->StoreInfo(&context, v1::StoreInfoRequest(), &store).ok()) {
+      info.set_images(store.images());
+      info.set_storage_driver(store.driver());
+      *info.mutable_driver_status() = store.driver_status();
+    }
+  }
   return info;
 }
 

@@ -33,7 +33,7 @@ class EngineCore {
   const v1::DaemonConfig& config() const { return config_; }
 
   v1::VersionInfo Version() const;
-  v1::SystemInfo Info() const;
+  v1::SystemInfo Info();
   v1::Event Log(v1::Event event);
 
   // Registers the handlers of a remote `service` as forwarders to its

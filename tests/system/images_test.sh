@@ -77,7 +77,7 @@ test_save_load_round_trip_and_restart() {
   $MAKE_IMAGE "$TEST_ROOT/b.tar" --tag b:1 --layers 4 >/dev/null
   docker load -i "$TEST_ROOT/a.tar" >/dev/null
   docker load -q -i "$TEST_ROOT/b.tar" >/dev/null
-  local before after layers_before
+  local before after layers_before out
   before=$(docker images --no-trunc --format '{{.Repository}}:{{.Tag}} {{.ID}}' | sort)
   layers_before=$(docker image inspect -f '{{.RootFS.Layers}}' a:1 b:1)
   docker save a:1 b:1 -o "$TEST_ROOT/saved.tar"
@@ -91,6 +91,13 @@ test_save_load_round_trip_and_restart() {
   after=$(docker images --no-trunc --format '{{.Repository}}:{{.Tag}} {{.ID}}' | sort)
   assert_eq "$after" "$before"
   assert_eq "$(docker image inspect -f '{{.RootFS.Layers}}' a:1 b:1)" "$layers_before"
+  # The same archive as a bare OCI layout (no manifest.json) loads too.
+  docker rmi a:1 b:1 >/dev/null
+  (cd "$TEST_ROOT/x" && rm manifest.json && tar -cf ../oci.tar .)
+  out=$(docker load -i "$TEST_ROOT/oci.tar")
+  assert_contains "$out" "Loaded image: a:1"
+  after=$(docker images --no-trunc --format '{{.Repository}}:{{.Tag}} {{.ID}}' | sort)
+  assert_eq "$after" "$before"
   # A restart keeps every image.
   kill -TERM "$BERTHD_PID"
   wait "$BERTHD_PID"
@@ -100,7 +107,7 @@ test_save_load_round_trip_and_restart() {
   # The root remembers its driver.
   kill -TERM "$BERTHD_PID"
   wait "$BERTHD_PID"
-  local status=0 out
+  local status=0
   out=$(in_netns timeout 30 "$BIN/berthd" --data-root "$DATA" --exec-root "$RUN" \
     --storage-driver vfs 2>&1) || status=$?
   [ "$status" -ne 0 ] || fail "switching drivers over an existing root was accepted"
@@ -177,6 +184,11 @@ test_system_df_and_info() {
   $MAKE_IMAGE "$TEST_ROOT/img.tar" >/dev/null
   docker load -i "$TEST_ROOT/img.tar" >/dev/null
   assert_contains "$(docker system df)" "Images          1"
+  local info
+  info=$(docker info)
+  assert_contains "$info" "Images: 1"
+  assert_contains "$info" "Storage Driver: vfs"
+  assert_contains "$info" "Backing Filesystem"
   assert_eq "$(docker images --filter dangling=false -q | wc -l)" 1
   assert_eq "$(docker images --filter reference='busy*' -q | wc -l)" 1
   assert_eq "$(docker images --filter reference='nope*' -q | wc -l)" 0

@@ -376,6 +376,18 @@ absl::StatusOr<v1::RemoveImageReply> ImageCore::Remove(
   return reply;
 }
 
+v1::StoreInfoReply ImageCore::StoreInfo() {
+  v1::StoreInfoReply reply;
+  reply.set_images(images_.List().size());
+  reply.set_driver(driver_->Name());
+  for (const auto& [key, value] : driver_->Status()) {
+    v1::KeyValue* row = reply.add_driver_status();
+    row->set_key(key);
+    row->set_value(value);
+  }
+  return reply;
+}
+
 absl::StatusOr<v1::DiskUsageReply> ImageCore::DiskUsage() {
   v1::DiskUsageReply reply;
   absl::flat_hash_map<Digest, int> users = images_.LayerUsers();

@@ -51,8 +51,7 @@ class ImageCore {
   // A reference, full or short ID; NotFound "No such image: NAME".
   absl::StatusOr<Image> Resolve(const std::string& name);
 
-  int ImageCount() { return images_.List().size(); }
-  GraphDriver* driver() { return driver_; }
+  v1::StoreInfoReply StoreInfo();
 
  private:
   v1::ImageSummary Summarize(const Image& image,

@@ -183,6 +183,13 @@ grpc::Status ImageServiceImpl::DiskUsage(grpc::ServerContext*,
   return Answer(core_->DiskUsage(), reply);
 }
 
+grpc::Status ImageServiceImpl::StoreInfo(grpc::ServerContext*,
+                                         const v1::StoreInfoRequest*,
+                                         v1::StoreInfoReply* reply) {
+  *reply = core_->StoreInfo();
+  return grpc::Status::OK;
+}
+
 std::vector<HandlerSpec> ImageJobs(ImageCore* core) {
   auto images = [core](Job& job) -> absl::Status {
     v1::ListImagesRequest request;

@@ -37,6 +37,8 @@ class ImageServiceImpl final : public v1::ImageService::Service {
                       v1::ImportReply* reply) override;
   grpc::Status DiskUsage(grpc::ServerContext*, const v1::DiskUsageRequest*,
                          v1::DiskUsageReply* reply) override;
+  grpc::Status StoreInfo(grpc::ServerContext*, const v1::StoreInfoRequest*,
+                         v1::StoreInfoReply* reply) override;
 
  private:
   ImageCore* core_;
