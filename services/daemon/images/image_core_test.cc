@@ -1,0 +1,204 @@
+// ImageCore on a real vfs driver in a temp dir: loads, shared layers and
+// their reference counts, removal down to an empty store, and recovery
+// from interrupted work.
+#include "services/daemon/images/image_core.h"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "lib/base/files.h"
+#include "lib/testing/temp_dir.h"
+#include "nlohmann/json.hpp"
+#include "services/daemon/archive/test_tar.h"
+#include "services/daemon/graphdriver/driver_factory.h"
+
+namespace berth {
+namespace {
+
+using ::berth::testing::TempDir;
+
+struct TestImage {
+  std::string tag;
+  std::vector<std::string> layers;  // layer tars
+};
+
+std::string ConfigFor(const TestImage& image) {
+  nlohmann::json diff_ids = nlohmann::json::array();
+  for (const std::string& layer : image.layers) {
+    diff_ids.push_back("sha256:" + testing::Sha256Hex(layer));
+  }
+  return nlohmann::json{
+      {"architecture", "amd64"},
+      {"os", "linux"},
+      {"created", "2023-11-14T22:13:20Z"},
+      {"config", {{"Labels", {{"tag", image.tag}}}}},
+      {"rootfs", {{"type", "layers"}, {"diff_ids", diff_ids}}}}
+      .dump();
+}
+
+// A docker-save archive of `images`.
+std::string SaveArchive(const std::vector<TestImage>& images) {
+  std::vector<testing::TarEntry> entries;
+  nlohmann::json manifest = nlohmann::json::array();
+  for (const TestImage& image : images) {
+    std::string config = ConfigFor(image);
+    std::string config_name = testing::Sha256Hex(config) + ".json";
+    entries.push_back(testing::File(config_name, config));
+    nlohmann::json layers = nlohmann::json::array();
+    for (const std::string& layer : image.layers) {
+      std::string name = testing::Sha256Hex(layer) + "/layer.tar";
+      entries.push_back(testing::File(name, layer));
+      layers.push_back(name);
+    }
+    manifest.push_back({{"Config", config_name},
+                        {"RepoTags", {image.tag}},
+                        {"Layers", layers}});
+  }
+  entries.push_back(testing::File("manifest.json", manifest.dump()));
+  return testing::BuildTar(entries);
+}
+
+int CountEntries(const std::string& dir) {
+  std::error_code error;
+  int n = 0;
+  for (auto it = std::filesystem::directory_iterator(dir, error);
+       !error && it != std::filesystem::directory_iterator(); ++it) {
+    ++n;
+  }
+  return n;
+}
+
+class ImageCoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(); }
+
+  void Open() {
+    core_.reset();
+    absl::StatusOr<std::unique_ptr<GraphDriver>> driver =
+        NewGraphDriver("vfs", tmp_.Join("graph"), {});
+    ASSERT_TRUE(driver.ok()) << driver.status();
+    driver_ = std::move(*driver);
+    core_ = std::make_unique<ImageCore>(tmp_.Join("image"), driver_.get());
+    ASSERT_TRUE(core_->Restore().ok());
+  }
+
+  absl::Status Load(const std::string& archive) {
+    StringSource source(archive);
+    return core_->Load(source, nullptr);
+  }
+
+  TempDir tmp_;
+  std::unique_ptr<GraphDriver> driver_;
+  std::unique_ptr<ImageCore> core_;
+};
+
+const std::string& BaseLayer() {
+  static const std::string* layer = new std::string(testing::BuildTar(
+      {testing::Dir("etc"), testing::File("etc/base", "base")}));
+  return *layer;
+}
+
+std::string TopLayer(const std::string& name) {
+  return testing::BuildTar({testing::File(name, name + "-content")});
+}
+
+TEST_F(ImageCoreTest, SharedLayerIsStoredOnceAndGoesWithTheLastUser) {
+  ASSERT_TRUE(Load(SaveArchive({{"one:1", {BaseLayer(), TopLayer("a")}},
+                                {"two:1", {BaseLayer(), TopLayer("b")}}}))
+                  .ok());
+  absl::StatusOr<v1::DiskUsageReply> usage = core_->DiskUsage();
+  ASSERT_TRUE(usage.ok());
+  ASSERT_EQ(usage->images_size(), 2);
+  // "base" (4 bytes) once, plus "a-content" and "b-content".
+  EXPECT_EQ(usage->layers_size(), 4 + 9 + 9);
+  for (const v1::ImageSummary& image : usage->images()) {
+    EXPECT_EQ(image.shared_size(), 4) << image.id();
+    EXPECT_EQ(image.size(), 4 + 9);
+  }
+  EXPECT_EQ(CountEntries(tmp_.Join("graph/vfs/dir")), 3);
+
+  v1::RemoveImageRequest remove;
+  remove.set_name("one:1");
+  absl::StatusOr<v1::RemoveImageReply> removed = core_->Remove(remove);
+  ASSERT_TRUE(removed.ok()) << removed.status();
+  // Untagged, the image, and only its own top layer.
+  ASSERT_EQ(removed->items_size(), 3);
+  EXPECT_EQ(removed->items(0).untagged(), "one:1");
+  EXPECT_EQ(CountEntries(tmp_.Join("graph/vfs/dir")), 2);
+  absl::StatusOr<v1::ImageDetail> two = core_->Inspect("two:1");
+  ASSERT_TRUE(two.ok());
+
+  remove.set_name("two:1");
+  removed = core_->Remove(remove);
+  ASSERT_TRUE(removed.ok());
+  EXPECT_EQ(removed->items_size(), 4);  // untag, image, top, base
+  EXPECT_EQ(CountEntries(tmp_.Join("graph/vfs/dir")), 0);
+  EXPECT_EQ(CountEntries(tmp_.Join("image/blobs/sha256")), 0);
+  EXPECT_EQ(CountEntries(tmp_.Join("image/imagedb/sha256")), 0);
+}
+
+TEST_F(ImageCoreTest, TagsAndRemovalByName) {
+  ASSERT_TRUE(Load(SaveArchive({{"one:1", {BaseLayer()}}})).ok());
+  v1::TagRequest tag;
+  tag.set_source("one:1");
+  tag.set_repo("localhost:5000/x/y");
+  tag.set_tag("v2");
+  absl::StatusOr<v1::TagReply> tagged = core_->Tag(tag);
+  ASSERT_TRUE(tagged.ok()) << tagged.status();
+  EXPECT_EQ(tagged->reference(), "localhost:5000/x/y:v2");
+  // Two names: removing by ID needs force; by name it only untags.
+  absl::StatusOr<Image> image = core_->Resolve("one:1");
+  ASSERT_TRUE(image.ok());
+  v1::RemoveImageRequest remove;
+  remove.set_name(image->id.hex().substr(0, 12));
+  EXPECT_EQ(core_->Remove(remove).status().code(), absl::StatusCode::kAborted);
+  remove.set_name("one:1");
+  absl::StatusOr<v1::RemoveImageReply> removed = core_->Remove(remove);
+  ASSERT_TRUE(removed.ok());
+  EXPECT_EQ(removed->items_size(), 1);
+  EXPECT_TRUE(core_->Resolve("localhost:5000/x/y:v2").ok());
+  EXPECT_EQ(core_->Resolve("one:1").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(ImageCoreTest, DiffIdMismatchLeavesNothing) {
+  TestImage image{"bad:1", {BaseLayer()}};
+  std::string config = ConfigFor(image);
+  // The config names another layer than the archive holds.
+  std::string wrong = ConfigFor({"bad:1", {TopLayer("other")}});
+  std::string config_name = testing::Sha256Hex(wrong) + ".json";
+  std::string layer_name = testing::Sha256Hex(BaseLayer()) + "/layer.tar";
+  std::string archive = testing::BuildTar(
+      {testing::File(config_name, wrong),
+       testing::File(layer_name, BaseLayer()),
+       testing::File("manifest.json",
+                     nlohmann::json::array({{{"Config", config_name},
+                                             {"RepoTags", {"bad:1"}},
+                                             {"Layers", {layer_name}}}})
+                         .dump())});
+  absl::Status status = Load(archive);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(CountEntries(tmp_.Join("graph/vfs/dir")), 0);
+  EXPECT_EQ(CountEntries(tmp_.Join("image/blobs/sha256")), 0);
+  EXPECT_EQ(CountEntries(tmp_.Join("image/blobs/tmp")), 0);
+}
+
+TEST_F(ImageCoreTest, RestoreUndoesInterruptedWork) {
+  ASSERT_TRUE(Load(SaveArchive({{"keep:1", {BaseLayer()}}})).ok());
+  // What a crash mid-load leaves: a layer being applied, a staged file.
+  ASSERT_TRUE(driver_->Create("half", "").ok());
+  ASSERT_TRUE(
+      WriteFileAtomic(tmp_.Join("image/layers/incomplete/half"), "").ok());
+  ASSERT_TRUE(WriteFileAtomic(tmp_.Join("image/blobs/tmp/load-x"), "x").ok());
+  Open();
+  EXPECT_FALSE(driver_->Exists("half"));
+  EXPECT_EQ(CountEntries(tmp_.Join("image/blobs/tmp")), 0);
+  EXPECT_EQ(CountEntries(tmp_.Join("graph/vfs/dir")), 1);
+  EXPECT_TRUE(core_->Resolve("keep:1").ok());
+}
+
+}  // namespace
+}  // namespace berth
