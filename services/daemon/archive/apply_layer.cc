@@ -140,7 +140,8 @@ absl::StatusOr<Compression> DetectCompression(absl::string_view head) {
 // into the hash too, as Docker does.
 class LayerStream {
  public:
-  explicit LayerStream(ByteSource& in) : in_(in), buf_(new char[kBufferSize]) {}
+  LayerStream(ByteSource& in, bool hash)
+      : in_(in), hash_(hash), buf_(new char[kBufferSize]) {}
   ~LayerStream() {
     if (raw_ != nullptr) archive_read_free(raw_);
     if (md_ != nullptr) EVP_MD_CTX_free(md_);
@@ -182,6 +183,7 @@ class LayerStream {
   uint64_t bytes() const { return bytes_; }
 
   absl::StatusOr<std::string> HexDigest() {
+    if (md_ == nullptr) return std::string();
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     if (EVP_DigestFinal_ex(md_, digest, &len) != 1) {
@@ -233,6 +235,7 @@ class LayerStream {
   absl::StatusOr<absl::string_view> NextImpl();
 
   ByteSource& in_;
+  const bool hash_;
   std::unique_ptr<char[]> buf_;
   size_t buffered_ = 0;
   Compression compression_ = Compression::kNone;
@@ -256,9 +259,12 @@ la_ssize_t LayerStream::RawRead(archive* a, void* self, const void** out) {
 }
 
 absl::Status LayerStream::Open() {
-  md_ = EVP_MD_CTX_new();
-  if (md_ == nullptr || EVP_DigestInit_ex(md_, EVP_sha256(), nullptr) != 1) {
-    return absl::InternalError("cannot initialize sha256");
+  if (hash_) {
+    md_ = EVP_MD_CTX_new();
+    if (md_ == nullptr ||
+        EVP_DigestInit_ex(md_, EVP_sha256(), nullptr) != 1) {
+      return absl::InternalError("cannot initialize sha256");
+    }
   }
   BERTH_RETURN_IF_ERROR(Fill(16));
   BERTH_ASSIGN_OR_RETURN(compression_, DetectCompression(absl::string_view(
@@ -309,7 +315,8 @@ absl::StatusOr<absl::string_view> LayerStream::NextImpl() {
     eof_ = true;
     return chunk;
   }
-  if (EVP_DigestUpdate(md_, chunk.data(), chunk.size()) != 1) {
+  if (md_ != nullptr &&
+      EVP_DigestUpdate(md_, chunk.data(), chunk.size()) != 1) {
     return absl::InternalError("sha256 update failed");
   }
   bytes_ += chunk.size();
@@ -880,7 +887,7 @@ absl::StatusOr<ApplyStats> ApplyLayer(ByteSource& in,
   if (root.get() < 0) {
     return ErrnoStatus(errno, absl::StrCat("open layer target ", target_dir));
   }
-  LayerStream stream(in);
+  LayerStream stream(in, options.compute_diff_id);
   BERTH_RETURN_IF_ERROR(stream.Open());
 
   std::unique_ptr<archive, decltype(&archive_read_free)> tar(archive_read_new(),

@@ -16,6 +16,10 @@ struct ApplyOptions {
   // Device nodes are refused unless this is set. A 0/0 character device
   // (an overlay whiteout, and no device at all) is always accepted.
   bool allow_devices = false;
+  // Hash the uncompressed stream into ApplyStats::diff_id_hex. Off only
+  // for archives that are not layers (a docker-save archive unpacked for
+  // loading), where the hash would be work for nothing.
+  bool compute_diff_id = true;
 };
 
 struct ApplyStats {

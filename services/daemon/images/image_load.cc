@@ -205,6 +205,7 @@ absl::Status ImageCore::Load(ByteSource& in, const ProgressSink& progress) {
 
   ApplyOptions unpack;
   unpack.whiteouts = WhiteoutMode::kApply;
+  unpack.compute_diff_id = false;
   absl::StatusOr<ApplyStats> unpacked = ApplyLayer(in, staging, unpack);
   if (!unpacked.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
