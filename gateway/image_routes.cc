@@ -97,13 +97,28 @@ void Remove(ServiceResolver* resolver, Request& request,
   writer.SendJson(200, DeleteItemsJson(*reply));
 }
 
-// Sends `body` as a client stream of messages made by `wrap`.
+// Relays the streamed request body as client-stream messages made by
+// `wrap`, as it arrives. False if the client or the service went away.
 template <typename Writer, typename Wrap>
-bool SendBody(Writer& stream, const std::string& body, Wrap wrap) {
-  for (size_t offset = 0; offset < body.size(); offset += kChunk) {
-    if (!stream->Write(wrap(body.substr(offset, kChunk)))) return false;
+absl::Status RelayBody(Request& request, Writer& stream, Wrap wrap) {
+  std::string chunk(kChunk, '\0');
+  while (true) {
+    size_t filled = 0;
+    // Fill whole messages: the body arrives in much smaller pieces.
+    while (filled < chunk.size()) {
+      BERTH_ASSIGN_OR_RETURN(
+          size_t n,
+          request.read_body(chunk.data() + filled, chunk.size() - filled));
+      if (n == 0) break;
+      filled += n;
+    }
+    if (filled == 0) return absl::OkStatus();
+    if (!stream->Write(wrap(chunk.substr(0, filled)))) {
+      // The service ended the call early; its status says why.
+      return absl::OkStatus();
+    }
+    if (filled < chunk.size()) return absl::OkStatus();
   }
-  return true;
 }
 
 void Load(ServiceResolver* resolver, Request& request, ResponseWriter& writer) {
@@ -114,11 +129,16 @@ void Load(ServiceResolver* resolver, Request& request, ResponseWriter& writer) {
   v1::LoadInput options;
   options.mutable_options()->set_quiet(request.QueryBool("quiet"));
   stream->Write(options);
-  SendBody(stream, request.body, [](std::string data) {
+  absl::Status relayed = RelayBody(request, stream, [](std::string data) {
     v1::LoadInput input;
     input.set_data(std::move(data));
     return input;
   });
+  if (!relayed.ok()) {
+    context.TryCancel();
+    stream->Finish();
+    return SendStatus(writer, relayed);
+  }
   stream->WritesDone();
   // Progress streams back; an error before any message is a plain error
   // response, one after it goes in the stream as Docker's errorDetail.
@@ -199,11 +219,16 @@ void Create(ServiceResolver* resolver, Request& request,
     }
   }
   stream->Write(options);
-  SendBody(stream, request.body, [](std::string data) {
+  absl::Status relayed = RelayBody(request, stream, [](std::string data) {
     v1::ImportInput input;
     input.set_data(std::move(data));
     return input;
   });
+  if (!relayed.ok()) {
+    context.TryCancel();
+    stream->Finish();
+    return SendStatus(writer, relayed);
+  }
   stream->WritesDone();
   absl::Status status = FromGrpcStatus(stream->Finish());
   if (!status.ok()) return SendStatus(writer, status);
@@ -252,11 +277,12 @@ absl::Status AddImageRoutes(Router& router, ServiceResolver* resolver) {
                  [resolver](Request& request, ResponseWriter& writer) {
                    Remove(resolver, request, writer);
                  }));
-  BERTH_RETURN_IF_ERROR(
-      router.Add("POST", "/images/load",
-                 [resolver](Request& request, ResponseWriter& writer) {
-                   Load(resolver, request, writer);
-                 }));
+  BERTH_RETURN_IF_ERROR(router.Add(
+      "POST", "/images/load",
+      [resolver](Request& request, ResponseWriter& writer) {
+        Load(resolver, request, writer);
+      },
+      /*stream_body=*/true));
   BERTH_RETURN_IF_ERROR(router.Add(
       "GET", "/images/get",
       [resolver](Request& request, ResponseWriter& writer) {
@@ -271,11 +297,12 @@ absl::Status AddImageRoutes(Router& router, ServiceResolver* resolver) {
                  [resolver](Request& request, ResponseWriter& writer) {
                    Save(resolver, {request.Param("name")}, writer);
                  }));
-  BERTH_RETURN_IF_ERROR(
-      router.Add("POST", "/images/create",
-                 [resolver](Request& request, ResponseWriter& writer) {
-                   Create(resolver, request, writer);
-                 }));
+  BERTH_RETURN_IF_ERROR(router.Add(
+      "POST", "/images/create",
+      [resolver](Request& request, ResponseWriter& writer) {
+        Create(resolver, request, writer);
+      },
+      /*stream_body=*/true));
   BERTH_RETURN_IF_ERROR(router.Add(
       "GET", "/system/df", [resolver](Request&, ResponseWriter& writer) {
         absl::StatusOr<v1::DiskUsageReply> reply =

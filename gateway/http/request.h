@@ -1,11 +1,13 @@
 #ifndef BERTH_GATEWAY_HTTP_REQUEST_H_
 #define BERTH_GATEWAY_HTTP_REQUEST_H_
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
 namespace berth::gateway {
@@ -32,7 +34,11 @@ struct Request {
   // URL-decoded; repeated keys keep every value in order.
   absl::flat_hash_map<std::string, std::vector<std::string>> query;
   Headers headers;
+  // The whole body, read before the handler runs; empty for routes added
+  // with `stream_body`, whose handlers pull it through ReadBody instead.
   std::string body;
+  // Reads the next part of a streamed body into `buf`; 0 at its end.
+  std::function<absl::StatusOr<size_t>(char* buf, size_t n)> read_body;
   // Path parameters captured by the route pattern, e.g. {"id": "abc"}.
   absl::flat_hash_map<std::string, std::string> params;
   // Peer address: "ip:port" for TCP, "@" for unix sockets (as dockerd logs it).

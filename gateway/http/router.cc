@@ -27,7 +27,7 @@ std::vector<absl::string_view> SplitPath(absl::string_view path) {
 Router::Router(RouterConfig config) : config_(std::move(config)) {}
 
 absl::Status Router::Add(absl::string_view method, absl::string_view pattern,
-                         Handler handler) {
+                         Handler handler, bool stream_body) {
   if (method.empty()) {
     return absl::InvalidArgumentError("route method must not be empty");
   }
@@ -43,6 +43,7 @@ absl::Status Router::Add(absl::string_view method, absl::string_view pattern,
   route.method = absl::AsciiStrToUpper(method);
   route.pattern = std::string(pattern);
   route.handler = std::move(handler);
+  route.stream_body = stream_body;
   for (absl::string_view part : SplitPath(pattern)) {
     Segment segment;
     if (absl::StartsWith(part, "{") && absl::EndsWith(part, "}")) {
@@ -140,50 +141,30 @@ bool Router::ApplyVersion(Request& req, ResponseWriter& writer) const {
   return true;
 }
 
-void Router::Dispatch(Request& req, ResponseWriter& writer) const {
-  absl::string_view target = req.target;
-  absl::string_view raw_path = target;
-  absl::string_view raw_query;
-  if (size_t q = target.find('?'); q != absl::string_view::npos) {
-    raw_path = target.substr(0, q);
-    raw_query = target.substr(q + 1);
-  }
-  std::string path;
-  if (!UrlDecode(raw_path, /*plus_is_space=*/false, &path)) {
-    writer.SendError(400,
-                     absl::StrCat("invalid URL escape in path: ", raw_path));
-    return;
-  }
-  req.query.clear();
-  ParseQueryString(raw_query, &req.query);
-
+bool Router::NormalizePath(absl::string_view raw_path, std::string* path,
+                           std::string* api_version) {
+  if (!UrlDecode(raw_path, /*plus_is_space=*/false, path)) return false;
   // dockerd's routes are "/v{version:[0-9.]+}" + path, alongside the bare
   // path; the prefix only counts when a path follows it.
-  req.api_version.clear();
-  if (absl::StartsWith(path, "/v")) {
-    size_t slash = path.find('/', 2);
+  api_version->clear();
+  if (absl::StartsWith(*path, "/v")) {
+    size_t slash = path->find('/', 2);
     if (slash != std::string::npos) {
-      absl::string_view version = absl::string_view(path).substr(2, slash - 2);
+      absl::string_view version = absl::string_view(*path).substr(2, slash - 2);
       if (IsApiVersionString(version)) {
-        req.api_version = std::string(version);
-        path.erase(0, slash);
+        *api_version = std::string(version);
+        path->erase(0, slash);
       }
     }
   }
-  req.path = std::move(path);
+  return true;
+}
 
-  const std::vector<absl::string_view> parts = SplitPath(req.path);
-  const std::string method = absl::AsciiStrToUpper(req.method);
-  bool path_matched = false;
-  std::set<std::string> allowed;
+const Router::Route* Router::FindBest(
+    absl::string_view method,
+    const std::vector<absl::string_view>& parts) const {
   absl::flat_hash_map<std::string, std::string> params;
-  for (const Route& route : routes_) {
-    if (!Match(route, parts, &params)) continue;
-    path_matched = true;
-    allowed.insert(route.method);
-    if (route.method == "GET") allowed.insert("HEAD");
-  }
-  auto find_best = [&](absl::string_view want_method) -> const Route* {
+  auto find = [&](absl::string_view want_method) -> const Route* {
     const Route* best = nullptr;
     for (const Route& route : routes_) {
       if (route.method != want_method || !Match(route, parts, &params)) {
@@ -197,11 +178,51 @@ void Router::Dispatch(Request& req, ResponseWriter& writer) const {
     }
     return best;
   };
-  const Route* best = path_matched ? find_best(method) : nullptr;
+  const Route* best = find(method);
   // An explicit HEAD route wins; otherwise HEAD runs the GET route.
-  if (best == nullptr && path_matched && method == "HEAD") {
-    best = find_best("GET");
+  if (best == nullptr && method == "HEAD") best = find("GET");
+  return best;
+}
+
+bool Router::StreamsBody(absl::string_view method,
+                         absl::string_view target) const {
+  absl::string_view raw_path = target.substr(0, target.find('?'));
+  std::string path, version;
+  if (!NormalizePath(raw_path, &path, &version)) return false;
+  const Route* best = FindBest(absl::AsciiStrToUpper(method), SplitPath(path));
+  return best != nullptr && best->stream_body;
+}
+
+void Router::Dispatch(Request& req, ResponseWriter& writer) const {
+  absl::string_view target = req.target;
+  absl::string_view raw_path = target;
+  absl::string_view raw_query;
+  if (size_t q = target.find('?'); q != absl::string_view::npos) {
+    raw_path = target.substr(0, q);
+    raw_query = target.substr(q + 1);
   }
+  std::string path;
+  if (!NormalizePath(raw_path, &path, &req.api_version)) {
+    writer.SendError(400,
+                     absl::StrCat("invalid URL escape in path: ", raw_path));
+    return;
+  }
+  req.query.clear();
+  ParseQueryString(raw_query, &req.query);
+  req.path = std::move(path);
+
+  const std::vector<absl::string_view> parts = SplitPath(req.path);
+  const std::string method = absl::AsciiStrToUpper(req.method);
+  bool path_matched = false;
+  std::set<std::string> allowed;
+  absl::flat_hash_map<std::string, std::string> params;
+  for (const Route& route : routes_) {
+    if (!Match(route, parts, &params)) continue;
+    path_matched = true;
+    allowed.insert(route.method);
+    if (route.method == "GET") allowed.insert("HEAD");
+  }
+  const Route* best = path_matched ? FindBest(method, parts) : nullptr;
 
   if (!path_matched) {
     writer.SendError(404, "page not found");

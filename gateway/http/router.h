@@ -40,8 +40,14 @@ class Router {
   explicit Router(RouterConfig config = {});
 
   // Returns InvalidArgument for a malformed pattern.
+  // With `stream_body` the server hands the handler the request body as
+  // a stream (Request::read_body) instead of reading it whole first: for
+  // uploads of hundreds of MiB (image loads and imports).
   absl::Status Add(absl::string_view method, absl::string_view pattern,
-                   Handler handler);
+                   Handler handler, bool stream_body = false);
+
+  // Whether the route that `method` and `target` reach streams its body.
+  bool StreamsBody(absl::string_view method, absl::string_view target) const;
 
   // Fills req.path, api_version, effective_api_version, query and params
   // from req.target, then runs the matching handler or answers the error
@@ -67,7 +73,16 @@ class Router {
     int catch_all = -1;  // index into segments, or -1
     int literals = 0;
     Handler handler;
+    bool stream_body = false;
   };
+
+  // The path of `target` decoded and without its /vX.Y prefix (the
+  // version goes to `api_version`); false for a malformed escape.
+  static bool NormalizePath(absl::string_view raw_path, std::string* path,
+                            std::string* api_version);
+  // The best route for `method` on `parts`, or null.
+  const Route* FindBest(absl::string_view method,
+                        const std::vector<absl::string_view>& parts) const;
 
   static bool Match(const Route& route,
                     const std::vector<absl::string_view>& path,

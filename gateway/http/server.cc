@@ -149,7 +149,9 @@ class Server::Impl {
   void Serve(Stream& stream, int fd, Connection* conn,
              const std::string& remote);
   template <class Stream>
-  void Handle(Stream& stream, beast::flat_buffer& buffer,
+  // Returns whether the request's body was read to its end, which the
+  // connection needs before it can serve another request.
+  bool Handle(Stream& stream, beast::flat_buffer& buffer,
               http::request_parser<http::string_body>& parser, Request& req,
               ConnectionWriter<Stream>& writer, Connection* conn);
   bool WaitForGate(const Connection& conn);
@@ -654,8 +656,9 @@ void Server::Impl::Serve(Stream& stream, int fd, Connection* conn,
     ConnectionWriter<Stream> writer(stream, fd, conn->stop, header.version(),
                                     header.method() == http::verb::head,
                                     header.keep_alive(), response_headers_);
+    bool body_done = false;
     try {
-      Handle(stream, buffer, parser, req, writer, conn);
+      body_done = Handle(stream, buffer, parser, req, writer, conn);
     } catch (const std::exception& e) {
       LOG(ERROR) << "serving " << req.method << " " << req.target << ": "
                  << e.what();
@@ -665,12 +668,12 @@ void Server::Impl::Serve(Stream& stream, int fd, Connection* conn,
             << absl::FormatDuration(absl::Now() - start) << " " << remote;
     // A body left unread (gate timeout, too large) would be parsed as the
     // next request, so such connections close.
-    if (writer.failed() || !writer.keep_alive() || !parser.is_done()) return;
+    if (writer.failed() || !writer.keep_alive() || !body_done) return;
   }
 }
 
 template <class Stream>
-void Server::Impl::Handle(Stream& stream, beast::flat_buffer& buffer,
+bool Server::Impl::Handle(Stream& stream, beast::flat_buffer& buffer,
                           http::request_parser<http::string_body>& parser,
                           Request& req, ConnectionWriter<Stream>& writer,
                           Connection* conn) {
@@ -679,37 +682,52 @@ void Server::Impl::Handle(Stream& stream, beast::flat_buffer& buffer,
   if (!WaitForGate(*conn)) {
     if (!parser.is_done()) writer.DisableKeepAlive();
     writer.SendError(503, kStartingUp);
-    return;
+    return parser.is_done();
   }
-  if (!parser.is_done()) {
-    // Bodies are read whole before dispatch. Image loads and builds will
-    // want to stream theirs: that hook goes here, handing the handler a
-    // reader over `stream`, `buffer` and a buffer_body parser in place of
-    // this read.
-    const auto& header = parser.get();
-    if (header.version() >= 11 &&
-        absl::EqualsIgnoreCase(ToAbsl(header[http::field::expect]),
-                               "100-continue")) {
-      http::response<http::empty_body> go_on(http::status::continue_,
-                                             header.version());
+  const auto& header = parser.get();
+  if (!parser.is_done() && header.version() >= 11 &&
+      absl::EqualsIgnoreCase(ToAbsl(header[http::field::expect]),
+                             "100-continue")) {
+    http::response<http::empty_body> go_on(http::status::continue_,
+                                           header.version());
+    beast::error_code ec;
+    http::write(stream, go_on, ec);
+    if (ec) return false;
+  }
+  // Uploads the route streams reach the handler as they arrive; the rest
+  // are read whole first.
+  std::optional<http::request_parser<http::buffer_body>> body_parser;
+  if (!parser.is_done() && config_.router.StreamsBody(req.method, req.target)) {
+    body_parser.emplace(std::move(parser));
+    req.read_body = [&stream, &buffer, &body_parser](
+                        char* out, size_t n) -> absl::StatusOr<size_t> {
+      if (body_parser->is_done() || n == 0) return size_t{0};
+      body_parser->get().body().data = out;
+      body_parser->get().body().size = n;
       beast::error_code ec;
-      http::write(stream, go_on, ec);
-      if (ec) return;
-    }
+      http::read(stream, buffer, *body_parser, ec);
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec) {
+        return absl::UnavailableError(
+            absl::StrCat("reading the request body: ", ec.message()));
+      }
+      return n - body_parser->get().body().size;
+    };
+  } else if (!parser.is_done()) {
     beast::error_code ec;
     http::read(stream, buffer, parser, ec);
     if (ec == http::error::body_limit) {
       writer.DisableKeepAlive();
       writer.SendError(413, BodyTooLarge(config_.body_limit));
-      return;
+      return false;
     }
     if (ec) {
       VLOG(1) << "reading body of " << req.method << " " << req.target << ": "
               << ec.message();
-      return;
+      return false;
     }
   }
-  req.body = std::move(parser.get().body());
+  if (!body_parser) req.body = std::move(parser.get().body());
   if (!config_.cors_header.empty() && req.method == "OPTIONS") {
     writer.Send(200, {}, "");
   } else {
@@ -721,6 +739,7 @@ void Server::Impl::Handle(Stream& stream, beast::flat_buffer& buffer,
                << req.target;
     writer.SendError(500, "handler sent no response");
   }
+  return body_parser ? body_parser->is_done() : parser.is_done();
 }
 
 void Server::Impl::Stop() {

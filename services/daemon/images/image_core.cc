@@ -111,11 +111,12 @@ absl::StatusOr<Image> ImageCore::Resolve(const std::string& name) {
 }
 
 v1::ImageSummary ImageCore::Summarize(
-    const Image& image, const absl::flat_hash_map<Digest, int>* users) {
+    const Image& image, const std::vector<Reference>& refs,
+    const absl::flat_hash_map<Digest, int>* users) {
   v1::ImageSummary summary;
   summary.set_id(image.id.ToString());
   if (image.parent) summary.set_parent_id(image.parent->ToString());
-  for (const Reference& ref : refs_.RefsOf(image.id)) {
+  for (const Reference& ref : refs) {
     if (ref.digest) {
       summary.add_repo_digests(ref.FamiliarName() + "@" +
                                ref.digest->ToString());
@@ -178,15 +179,21 @@ absl::StatusOr<v1::ListImagesReply> ImageCore::List(
   std::vector<std::string> labels = Values(request, "label");
 
   v1::ListImagesReply reply;
+  absl::flat_hash_map<Digest, std::vector<Reference>> all_refs =
+      refs_.ByImage();
+  const std::vector<Reference> none;
   for (const Image& image : images_.List()) {
     if (before && image.created >= *before) continue;
     if (since && image.created <= *since) continue;
-    v1::ImageSummary summary = Summarize(image, nullptr);
+    auto found = all_refs.find(image.id);
+    const std::vector<Reference>& refs =
+        found == all_refs.end() ? none : found->second;
+    v1::ImageSummary summary = Summarize(image, refs, nullptr);
     bool untagged = summary.repo_tags().empty();
     if (dangling && *dangling != untagged) continue;
     if (!patterns.empty()) {
       bool any = false;
-      for (const Reference& ref : refs_.RefsOf(image.id)) {
+      for (const Reference& ref : refs) {
         for (const std::string& pattern : patterns) {
           any = any || GlobMatch(pattern, ref.FamiliarName()) ||
                 GlobMatch(pattern, ref.FamiliarString());
@@ -218,7 +225,7 @@ absl::StatusOr<v1::ListImagesReply> ImageCore::List(
 absl::StatusOr<v1::ImageDetail> ImageCore::Inspect(const std::string& name) {
   BERTH_ASSIGN_OR_RETURN(Image image, Resolve(name));
   v1::ImageDetail detail;
-  *detail.mutable_summary() = Summarize(image, nullptr);
+  *detail.mutable_summary() = Summarize(image, refs_.RefsOf(image.id), nullptr);
   detail.set_config_json(image.config_json);
   detail.set_graph_driver(driver_->Name());
   if (!image.chain_ids.empty()) {
@@ -394,8 +401,10 @@ absl::StatusOr<v1::DiskUsageReply> ImageCore::DiskUsage() {
   for (const Layer& layer : layers_.List()) {
     reply.set_layers_size(reply.layers_size() + layer.size);
   }
+  absl::flat_hash_map<Digest, std::vector<Reference>> all_refs =
+      refs_.ByImage();
   for (const Image& image : images_.List()) {
-    v1::ImageSummary summary = Summarize(image, &users);
+    v1::ImageSummary summary = Summarize(image, all_refs[image.id], &users);
     summary.set_containers(0);
     *reply.add_images() = std::move(summary);
   }

@@ -54,7 +54,10 @@ class ImageCore {
   v1::StoreInfoReply StoreInfo();
 
  private:
+  // `refs` are the image's references; `users`, when given, counts each
+  // layer's images for SharedSize.
   v1::ImageSummary Summarize(const Image& image,
+                             const std::vector<Reference>& refs,
                              const absl::flat_hash_map<Digest, int>* users);
   // Removes the layers of `image` that no image uses any more, top down;
   // appends a "Deleted" item for each.

@@ -86,6 +86,15 @@ std::vector<Reference> ReferenceStore::RefsOf(const Digest& id) const {
   return out;
 }
 
+absl::flat_hash_map<Digest, std::vector<Reference>> ReferenceStore::ByImage()
+    const {
+  absl::MutexLock lock(&mu_);
+  absl::flat_hash_map<Digest, std::vector<Reference>> out;
+  for (const auto& [text, entry] : refs_)
+    out[entry.second].push_back(entry.first);
+  return out;
+}
+
 std::optional<absl::Time> ReferenceStore::LastTagTime(const Digest& id) const {
   absl::MutexLock lock(&mu_);
   auto it = tagged_at_.find(id);

@@ -32,6 +32,8 @@ class ReferenceStore {
   std::optional<Digest> Get(const Reference& ref) const;
   // Every reference to `id`, sorted.
   std::vector<Reference> RefsOf(const Digest& id) const;
+  // Every reference, grouped by image: one pass for a listing.
+  absl::flat_hash_map<Digest, std::vector<Reference>> ByImage() const;
   std::optional<absl::Time> LastTagTime(const Digest& id) const;
 
  private:
