@@ -97,28 +97,37 @@ void Remove(ServiceResolver* resolver, Request& request,
   writer.SendJson(200, DeleteItemsJson(*reply));
 }
 
-// Relays the streamed request body as client-stream messages made by
-// `wrap`, as it arrives. False if the client or the service went away.
-template <typename Writer, typename Wrap>
-absl::Status RelayBody(Request& request, Writer& stream, Wrap wrap) {
+// Sends `options`, then the request body as it arrives, as data messages
+// of the client stream. A body that cannot be read cancels the call.
+template <typename Message, typename Stream>
+absl::Status Upload(Request& request, grpc::ClientContext& context,
+                    Stream& stream, const Message& options) {
+  stream->Write(options);
   std::string chunk(kChunk, '\0');
-  while (true) {
+  absl::Status status;
+  while (status.ok()) {
     size_t filled = 0;
-    // Fill whole messages: the body arrives in much smaller pieces.
+    // Whole messages: the body arrives in much smaller pieces.
     while (filled < chunk.size()) {
-      BERTH_ASSIGN_OR_RETURN(
-          size_t n,
-          request.read_body(chunk.data() + filled, chunk.size() - filled));
-      if (n == 0) break;
-      filled += n;
+      absl::StatusOr<size_t> n =
+          request.read_body(chunk.data() + filled, chunk.size() - filled);
+      if (!n.ok()) status = n.status();
+      if (!n.ok() || *n == 0) break;
+      filled += *n;
     }
-    if (filled == 0) return absl::OkStatus();
-    if (!stream->Write(wrap(chunk.substr(0, filled)))) {
-      // The service ended the call early; its status says why.
-      return absl::OkStatus();
-    }
-    if (filled < chunk.size()) return absl::OkStatus();
+    if (!status.ok() || filled == 0) break;
+    Message data;
+    data.set_data(chunk.data(), filled);
+    // A service that ended the call early says why in its status.
+    if (!stream->Write(data) || filled < chunk.size()) break;
   }
+  if (!status.ok()) {
+    context.TryCancel();
+    stream->Finish();
+    return status;
+  }
+  stream->WritesDone();
+  return absl::OkStatus();
 }
 
 void Load(ServiceResolver* resolver, Request& request, ResponseWriter& writer) {
@@ -128,18 +137,8 @@ void Load(ServiceResolver* resolver, Request& request, ResponseWriter& writer) {
   auto stream = (*stub)->Load(&context);
   v1::LoadInput options;
   options.mutable_options()->set_quiet(request.QueryBool("quiet"));
-  stream->Write(options);
-  absl::Status relayed = RelayBody(request, stream, [](std::string data) {
-    v1::LoadInput input;
-    input.set_data(std::move(data));
-    return input;
-  });
-  if (!relayed.ok()) {
-    context.TryCancel();
-    stream->Finish();
-    return SendStatus(writer, relayed);
-  }
-  stream->WritesDone();
+  absl::Status uploaded = Upload(request, context, stream, options);
+  if (!uploaded.ok()) return SendStatus(writer, uploaded);
   // Progress streams back; an error before any message is a plain error
   // response, one after it goes in the stream as Docker's errorDetail.
   v1::ProgressMessage message;
@@ -218,18 +217,8 @@ void Create(ServiceResolver* resolver, Request& request,
       options.mutable_options()->add_changes(change);
     }
   }
-  stream->Write(options);
-  absl::Status relayed = RelayBody(request, stream, [](std::string data) {
-    v1::ImportInput input;
-    input.set_data(std::move(data));
-    return input;
-  });
-  if (!relayed.ok()) {
-    context.TryCancel();
-    stream->Finish();
-    return SendStatus(writer, relayed);
-  }
-  stream->WritesDone();
+  absl::Status uploaded = Upload(request, context, stream, options);
+  if (!uploaded.ok()) return SendStatus(writer, uploaded);
   absl::Status status = FromGrpcStatus(stream->Finish());
   if (!status.ok()) return SendStatus(writer, status);
   writer.StartStream(200, {{"Content-Type", "application/json"}});

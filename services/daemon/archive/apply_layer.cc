@@ -261,8 +261,7 @@ la_ssize_t LayerStream::RawRead(archive* a, void* self, const void** out) {
 absl::Status LayerStream::Open() {
   if (hash_) {
     md_ = EVP_MD_CTX_new();
-    if (md_ == nullptr ||
-        EVP_DigestInit_ex(md_, EVP_sha256(), nullptr) != 1) {
+    if (md_ == nullptr || EVP_DigestInit_ex(md_, EVP_sha256(), nullptr) != 1) {
       return absl::InternalError("cannot initialize sha256");
     }
   }
