@@ -118,8 +118,20 @@ absl::Status Upload(Request& request, grpc::ClientContext& context,
     if (!status.ok() || filled == 0) break;
     Message data;
     data.set_data(chunk.data(), filled);
-    // A service that ended the call early says why in its status.
-    if (!stream->Write(data) || filled < chunk.size()) break;
+    if (filled < chunk.size()) {
+      stream->Write(data);
+      break;
+    }
+    if (!stream->Write(data)) {
+      // The service ended the call early and its status says why. Read
+      // the rest of the upload anyway: a client still sending does not
+      // read the answer (the docker CLI reports a broken pipe instead).
+      absl::StatusOr<size_t> n;
+      do {
+        n = request.read_body(chunk.data(), chunk.size());
+      } while (n.ok() && *n > 0);
+      break;
+    }
   }
   if (!status.ok()) {
     context.TryCancel();

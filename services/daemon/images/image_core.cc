@@ -80,14 +80,16 @@ void ImageCore::RemoveUnusedLayers() {
 }
 
 absl::StatusOr<Image> ImageCore::Resolve(const std::string& name) {
-  auto not_found = [&] {
-    return absl::NotFoundError(absl::StrCat("No such image: ", name));
-  };
-  std::vector<Image> all;
+  // As dockerd: a name first, then an ID or a unique prefix of one.
+  absl::StatusOr<Reference> ref = ParseNormalizedNamed(name);
+  if (ref.ok()) {
+    if (std::optional<Digest> id = refs_.Get(WithDefaultTag(*ref))) {
+      if (std::optional<Image> image = images_.Get(*id)) return *image;
+    }
+  }
   if (LooksLikeImageId(name)) {
-    all = images_.List();
     std::vector<std::string> ids;
-    for (const Image& image : all) ids.push_back(image.id.hex());
+    for (const Image& image : images_.List()) ids.push_back(image.id.hex());
     absl::StatusOr<std::string> id = ResolveIdPrefix(name, ids);
     if (id.ok()) {
       absl::StatusOr<Digest> digest = Digest::Parse("sha256:" + *id);
@@ -97,17 +99,13 @@ absl::StatusOr<Image> ImageCore::Resolve(const std::string& name) {
     } else if (id.status().code() != absl::StatusCode::kNotFound) {
       return id.status();
     }
+  } else if (!ref.ok()) {
+    return ref.status();
   }
-  absl::StatusOr<Reference> ref = ParseNormalizedNamed(name);
-  if (!ref.ok()) {
-    // Not a name and not an ID we have.
-    return LooksLikeImageId(name) ? not_found() : ref.status();
-  }
-  std::optional<Digest> id = refs_.Get(WithDefaultTag(*ref));
-  if (!id) return not_found();
-  std::optional<Image> image = images_.Get(*id);
-  if (!image) return not_found();
-  return *image;
+  // dockerd names what it looked for: "busybox" is "busybox:latest".
+  return absl::NotFoundError(
+      absl::StrCat("No such image: ",
+                   ref.ok() ? WithDefaultTag(*ref).FamiliarString() : name));
 }
 
 v1::ImageSummary ImageCore::Summarize(
