@@ -22,19 +22,11 @@ absl::StatusOr<std::unique_ptr<v1::ImageService::Stub>> Stub(
   return v1::ImageService::NewStub(channel);
 }
 
-// A unary call to the image service; a service found unavailable is
-// looked up afresh next time.
+// A unary call to the image service; removals and such may take long,
+// so no deadline.
 template <typename Reply, typename Call>
 absl::StatusOr<Reply> Unary(ServiceResolver* resolver, Call call) {
-  BERTH_ASSIGN_OR_RETURN(auto stub, Stub(resolver));
-  grpc::ClientContext context;
-  Reply reply;
-  grpc::Status status = call(*stub, &context, &reply);
-  if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
-    resolver->Forget("images");
-  }
-  if (!status.ok()) return FromGrpcStatus(status);
-  return reply;
+  return CallOwner<v1::ImageService, Reply>(resolver, "images", call);
 }
 
 void ListImages(ServiceResolver* resolver, Request& request,

@@ -22,23 +22,11 @@ namespace {
 
 constexpr absl::Duration kRpcTimeout = absl::Seconds(30);
 
-// Calls `rpc` on the Engine service that owns `job`; a service that
-// turned out unavailable is looked up afresh next time.
+// Engine calls are quick; a stuck engine must not hold a request.
 template <typename Reply, typename Call>
 absl::StatusOr<Reply> CallEngine(ServiceResolver* resolver,
                                  const std::string& job, Call call) {
-  BERTH_ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel,
-                         resolver->ChannelFor(job));
-  auto stub = v1::Engine::NewStub(channel);
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + kRpcTimeout));
-  Reply reply;
-  grpc::Status status = call(*stub, &context, &reply);
-  if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
-    resolver->Forget(job);
-  }
-  if (!status.ok()) return FromGrpcStatus(status);
-  return reply;
+  return CallOwner<v1::Engine, Reply>(resolver, job, call, kRpcTimeout);
 }
 
 void Ping(Request& request, ResponseWriter& writer) {

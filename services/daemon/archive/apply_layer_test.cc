@@ -29,17 +29,11 @@ using ::berth::testing::Compress;
 using ::berth::testing::Dir;
 using ::berth::testing::File;
 using ::berth::testing::Hardlink;
+using ::berth::testing::ReadFileOrDie;
 using ::berth::testing::Sha256Hex;
 using ::berth::testing::Symlink;
 using ::berth::testing::TarEntry;
 using ::testing::HasSubstr;
-
-std::string ReadFileOrDie(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 void WriteFileOrDie(const std::string& path, const std::string& data) {
   fs::create_directories(fs::path(path).parent_path());

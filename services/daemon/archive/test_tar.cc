@@ -8,6 +8,8 @@
 #include <iostream>
 
 #include "absl/strings/escaping.h"
+#include "glog/logging.h"
+#include "lib/base/files.h"
 
 namespace berth::testing {
 namespace {
@@ -190,6 +192,12 @@ std::string Sha256Hex(absl::string_view data) {
   EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
   return absl::BytesToHexString(
       absl::string_view(reinterpret_cast<const char*>(digest), len));
+}
+
+std::string ReadFileOrDie(const std::string& path) {
+  absl::StatusOr<std::string> data = ReadFile(path);
+  CHECK(data.ok()) << data.status();
+  return *std::move(data);
 }
 
 }  // namespace berth::testing

@@ -72,6 +72,9 @@ std::vector<TarEntry> ReadTar(const std::string& tar);
 
 std::string Sha256Hex(absl::string_view data);
 
+// The content of `path`; a file that cannot be read ends the test.
+std::string ReadFileOrDie(const std::string& path);
+
 }  // namespace berth::testing
 
 #endif  // BERTH_SERVICES_DAEMON_ARCHIVE_TEST_TAR_H_

@@ -29,19 +29,13 @@ using ::berth::testing::BuildTar;
 using ::berth::testing::Dir;
 using ::berth::testing::File;
 using ::berth::testing::Hardlink;
+using ::berth::testing::ReadFileOrDie;
 using ::berth::testing::ReadTar;
 using ::berth::testing::Sha256Hex;
 using ::berth::testing::Symlink;
 using ::berth::testing::TarEntry;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-std::string ReadFileOrDie(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::vector<std::string> Xattrs(const std::string& path) {
   std::vector<std::string> out;

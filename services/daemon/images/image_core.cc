@@ -47,7 +47,7 @@ absl::Status ImageCore::Restore() {
   BERTH_RETURN_IF_ERROR(images_.Restore());
   BERTH_RETURN_IF_ERROR(refs_.Load());
   RemoveUnusedLayers();
-  LOG(INFO) << "image store: " << images_.List().size() << " image(s), "
+  LOG(INFO) << "image store: " << images_.Count() << " image(s), "
             << layers_.List().size() << " layer(s)";
   return absl::OkStatus();
 }
@@ -88,9 +88,7 @@ absl::StatusOr<Image> ImageCore::Resolve(const std::string& name) {
     }
   }
   if (LooksLikeImageId(name)) {
-    std::vector<std::string> ids;
-    for (const Image& image : images_.List()) ids.push_back(image.id.hex());
-    absl::StatusOr<std::string> id = ResolveIdPrefix(name, ids);
+    absl::StatusOr<std::string> id = ResolveIdPrefix(name, images_.Ids());
     if (id.ok()) {
       absl::StatusOr<Digest> digest = Digest::Parse("sha256:" + *id);
       if (digest.ok()) {
@@ -180,7 +178,8 @@ absl::StatusOr<v1::ListImagesReply> ImageCore::List(
   absl::flat_hash_map<Digest, std::vector<Reference>> all_refs =
       refs_.ByImage();
   const std::vector<Reference> none;
-  for (const Image& image : images_.List()) {
+  for (const std::shared_ptr<const Image>& listed : images_.List()) {
+    const Image& image = *listed;
     if (before && image.created >= *before) continue;
     if (since && image.created <= *since) continue;
     auto found = all_refs.find(image.id);
@@ -383,7 +382,7 @@ absl::StatusOr<v1::RemoveImageReply> ImageCore::Remove(
 
 v1::StoreInfoReply ImageCore::StoreInfo() {
   v1::StoreInfoReply reply;
-  reply.set_images(images_.List().size());
+  reply.set_images(images_.Count());
   reply.set_driver(driver_->Name());
   for (const auto& [key, value] : driver_->Status()) {
     v1::KeyValue* row = reply.add_driver_status();
@@ -401,8 +400,8 @@ absl::StatusOr<v1::DiskUsageReply> ImageCore::DiskUsage() {
   }
   absl::flat_hash_map<Digest, std::vector<Reference>> all_refs =
       refs_.ByImage();
-  for (const Image& image : images_.List()) {
-    v1::ImageSummary summary = Summarize(image, all_refs[image.id], &users);
+  for (const std::shared_ptr<const Image>& image : images_.List()) {
+    v1::ImageSummary summary = Summarize(*image, all_refs[image->id], &users);
     summary.set_containers(0);
     *reply.add_images() = std::move(summary);
   }

@@ -79,7 +79,9 @@ absl::Status ImageStore::Restore() {
       absl::StatusOr<Digest> digest = Digest::Parse(*parent);
       if (digest.ok()) image->parent = *digest;
     }
-    images_.insert_or_assign(image->id, *image);
+    Digest id = image->id;
+    images_.insert_or_assign(id,
+                             std::make_shared<const Image>(*std::move(image)));
   }
   closedir(dir);
   return absl::OkStatus();
@@ -103,7 +105,7 @@ absl::StatusOr<Image> ImageStore::Create(std::string config_json,
   }
   BERTH_RETURN_IF_ERROR(WriteFileAtomic(path, image.config_json, 0600));
   absl::MutexLock lock(&mu_);
-  images_.insert_or_assign(image.id, image);
+  images_.insert_or_assign(image.id, std::make_shared<const Image>(image));
   return image;
 }
 
@@ -111,12 +113,25 @@ std::optional<Image> ImageStore::Get(const Digest& id) const {
   absl::MutexLock lock(&mu_);
   auto it = images_.find(id);
   if (it == images_.end()) return std::nullopt;
-  return it->second;
+  return *it->second;
 }
 
-std::vector<Image> ImageStore::List() const {
+std::vector<std::string> ImageStore::Ids() const {
   absl::MutexLock lock(&mu_);
-  std::vector<Image> out;
+  std::vector<std::string> out;
+  out.reserve(images_.size());
+  for (const auto& [id, image] : images_) out.push_back(id.hex());
+  return out;
+}
+
+size_t ImageStore::Count() const {
+  absl::MutexLock lock(&mu_);
+  return images_.size();
+}
+
+std::vector<std::shared_ptr<const Image>> ImageStore::List() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<std::shared_ptr<const Image>> out;
   out.reserve(images_.size());
   for (const auto& [id, image] : images_) out.push_back(image);
   return out;
@@ -145,7 +160,7 @@ absl::flat_hash_map<Digest, int> ImageStore::LayerUsers() const {
   absl::MutexLock lock(&mu_);
   absl::flat_hash_map<Digest, int> users;
   for (const auto& [id, image] : images_) {
-    for (const Digest& chain : image.chain_ids) ++users[chain];
+    for (const Digest& chain : image->chain_ids) ++users[chain];
   }
   return users;
 }

@@ -2,6 +2,7 @@
 #define BERTH_SERVICES_DAEMON_STORE_IMAGE_STORE_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,7 +48,12 @@ class ImageStore {
   absl::StatusOr<Image> Create(std::string config_json,
                                std::optional<Digest> parent = std::nullopt);
   std::optional<Image> Get(const Digest& id) const;
-  std::vector<Image> List() const;
+  // Shared, not copied: a listing of many images must not copy every
+  // parsed config.
+  std::vector<std::shared_ptr<const Image>> List() const;
+  // Every image ID, as hex, for prefix lookups.
+  std::vector<std::string> Ids() const;
+  size_t Count() const;
   absl::Status Delete(const Digest& id);
 
   // Bytes of the image's layers.
@@ -59,7 +65,8 @@ class ImageStore {
   const std::string root_;
   LayerStore* const layers_;
   mutable absl::Mutex mu_;
-  absl::flat_hash_map<Digest, Image> images_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<Digest, std::shared_ptr<const Image>> images_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace berth
