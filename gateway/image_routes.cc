@@ -95,9 +95,12 @@ template <typename Message, typename Stream>
 absl::Status Upload(Request& request, grpc::ClientContext& context,
                     Stream& stream, const Message& options) {
   stream->Write(options);
-  std::string chunk(kChunk, '\0');
+  // One message, its buffer reused: the body is read straight into it.
+  Message data;
+  std::string& chunk = *data.mutable_data();
   absl::Status status;
   while (status.ok()) {
+    chunk.resize(kChunk);
     size_t filled = 0;
     // Whole messages: the body arrives in much smaller pieces.
     while (filled < chunk.size()) {
@@ -108,9 +111,8 @@ absl::Status Upload(Request& request, grpc::ClientContext& context,
       filled += *n;
     }
     if (!status.ok() || filled == 0) break;
-    Message data;
-    data.set_data(chunk.data(), filled);
-    if (filled < chunk.size()) {
+    chunk.resize(filled);
+    if (filled < kChunk) {
       stream->Write(data);
       break;
     }

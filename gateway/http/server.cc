@@ -51,6 +51,9 @@ namespace http = boost::beast::http;
 using tcp = net::ip::tcp;
 using UnixProtocol = net::local::stream_protocol;
 
+// Beast caps a single read at 64 KiB.
+constexpr size_t kUploadReadSize = 64 << 10;
+
 constexpr absl::string_view kStartingUp =
     "berth is starting up: the API is not accepting connections yet";
 
@@ -699,6 +702,10 @@ bool Server::Impl::Handle(Stream& stream, beast::flat_buffer& buffer,
   std::optional<http::request_parser<http::buffer_body>> body_parser;
   if (!parser.is_done() && config_.router.StreamsBody(req.method, req.target)) {
     body_parser.emplace(std::move(parser));
+    // Beast reads no more than the buffer's free capacity at a time; the
+    // headers left it a few hundred bytes, which would mean a syscall per
+    // kilobyte of upload.
+    buffer.reserve(kUploadReadSize);
     req.read_body = [&stream, &buffer, &body_parser](
                         char* out, size_t n) -> absl::StatusOr<size_t> {
       if (body_parser->is_done() || n == 0) return size_t{0};

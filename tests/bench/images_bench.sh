@@ -26,6 +26,10 @@
 #                            overlay storage driver).
 #            - dockerd:      the same against the peer's socket
 #                            unix:///run/peerbench/docker.sock (overlay2).
+#            - cli-ceiling:  informative; `docker load -i` against
+#                            tests/bench/upload_sink.py, which reads the upload
+#                            and throws it away: the docker CLI's own cost,
+#                            which bounds what any daemon can reach.
 #            Untimed between timed commands: `docker rmi` / `rm -rf` of the
 #            previous result, then `sync`, so no run pays for another's
 #            writeback. Throughput = archive MiB / median seconds; ratios
@@ -99,6 +103,8 @@ PEER_SOCK=/run/peerbench/docker.sock
 CLK_TCK=$(getconf CLK_TCK)
 
 BERTHD_PID=""
+SINK_PID=""
+SINK_SOCK=$BENCH_RUN/sink.$$.sock
 NETNS_MADE=0
 PEER=0             # 1: the peer dockerd answers and is measured
 PEER_NOTE=""       # why it is not, when it is not
@@ -138,6 +144,7 @@ emit() {
 median_of() { awk -F'\t' -v g="$1" -v t="$2" -v m="$3" '$1==g && $2==t && $3==m {print $4}' "$SUMMARY"; }
 
 bdocker() { DOCKER_HOST="unix://$BERTH_SOCK" "$DOCKER" "$@"; }
+sdocker() { DOCKER_HOST="unix://$SINK_SOCK" "$DOCKER" "$@"; }
 pdocker() { DOCKER_HOST="unix://$PEER_SOCK" "$DOCKER" "$@"; }
 berth_ping() { curl -sf --max-time 5 --unix-socket "$BERTH_SOCK" http://d/_ping; }
 peer_ping() { curl -sf --max-time 5 --unix-socket "$PEER_SOCK" http://d/_ping; }
@@ -195,6 +202,12 @@ stop_berthd() {
     if tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | grep -qF "$RUN/"; then log "leftover service pid $p"; stop_pid "$p" 5; fi
   done
   BERTHD_PID=""
+}
+
+start_sink() {
+  python3 "$HERE/upload_sink.py" "$SINK_SOCK" 2>>"$OUT/load.err" &
+  SINK_PID=$!
+  wait_for 10 curl -sf --unix-socket "$SINK_SOCK" http://d/_ping || die "upload_sink.py did not answer"
 }
 
 unmount_below() { # unmount everything mounted at or below the given dirs, deepest first
@@ -256,6 +269,7 @@ cleanup() {
   remove_peer_images
   teardown_peer
   stop_berthd
+  [[ -z $SINK_PID ]] || { stop_pid "$SINK_PID" 5; wait "$SINK_PID" 2>/dev/null; rm -f "$SINK_SOCK"; }
   unmount_below "$DATA" "$RUN" "$WORK"
   ((NETNS_MADE)) && ip netns del "$NETNS" 2>/dev/null
   rm -rf "$DATA" "$RUN" "$WORK"
@@ -286,7 +300,7 @@ load_prepare() {
   case $1 in
     floor) rm -rf "$WORK/floor"; mkdir "$WORK/floor" ;;
     floor-staged) rm -rf "$WORK/floor2" "$WORK/stage"; mkdir "$WORK/floor2" "$WORK/stage" ;;
-    berth | dockerd) ;;
+    berth | dockerd | cli-ceiling) ;;
   esac
 }
 load_run() {
@@ -298,6 +312,7 @@ load_run() {
       for l in "${LAYER_PATHS[@]}"; do tar -xf "$WORK/stage/$l" -C "$WORK/floor2" || return 1; done ;;
     berth) bdocker load -i "$ARCHIVE" ;;
     dockerd) pdocker load -i "$ARCHIVE" ;;
+    cli-ceiling) sdocker load -i "$ARCHIVE" ;;
   esac
 }
 load_finish() {
@@ -306,11 +321,12 @@ load_finish() {
     floor-staged) [[ -s $WORK/floor2/filler/000 ]] ;;
     berth) bdocker image inspect bench/load:1 >/dev/null && bdocker rmi bench/load:1 >/dev/null ;;
     dockerd) pdocker image inspect bench/load:1 >/dev/null && pdocker rmi bench/load:1 >/dev/null ;;
+    cli-ceiling) ;;
   esac
 }
 
 bench_load() {
-  local tools=(floor floor-staged berth) raw=$OUT/load.raw r j i k tool t0 t1 ok
+  local tools=(floor floor-staged cli-ceiling berth) raw=$OUT/load.raw r j i k tool t0 t1 ok
   ((PEER)) && tools+=(dockerd)
   k=${#tools[@]}
   : >"$raw"
@@ -457,6 +473,8 @@ add_ratio() { # NAME VALUE TARGET
 report() {
   local r
   r=$(ratio "$(median_of load floor wall_s)" "$(median_of load berth wall_s)"); add_ratio "berth/floor load_throughput" "$r" 0.8
+  r=$(ratio "$(median_of load floor wall_s)" "$(median_of load cli-ceiling wall_s)")
+  printf 'ratio\tcli-ceiling/floor\tload_throughput\t%s\t\t\t\t\tinformative: the docker CLI alone, no daemon work\n' "$r" >>"$SUMMARY"
   if ((PEER)); then
     r=$(ratio "$(median_of load dockerd wall_s)" "$(median_of load berth wall_s)"); add_ratio "berth/dockerd load_throughput" "$r" 1.0
     r=$(ratio "$(median_of api berth "rps_c$API_CONC")" "$(median_of api dockerd "rps_c$API_CONC")"); add_ratio "berth/dockerd images_json_rps_c$API_CONC" "$r" 2.0
@@ -501,6 +519,7 @@ main() {
   setup_peer
   [[ -z $PEER_NOTE ]] || log "$PEER_NOTE"
   start_berthd
+  start_sink
   # the floor extracts on the same filesystem as berth's data root
   [[ $(stat -c %d "$WORK") == $(stat -c %d "$DATA") ]] || die "$WORK and $DATA are on different filesystems"
   context
