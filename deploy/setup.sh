@@ -8,10 +8,13 @@ packages=(
   bazel-bootstrap bazel-rules-java g++ git
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libgoogle-glog-dev libgflags-dev libgtest-dev libgmock-dev
-  libboost-dev libssl-dev nlohmann-json3-dev libarchive-dev clang-format
+  libboost-dev libssl-dev nlohmann-json3-dev libarchive-dev libseccomp-dev
+  clang-format
   # run and test
   iproute2 iptables util-linux procps curl openssl python3 ca-certificates
   systemd busybox-static
+  # containers: the oci exec driver's runtime, --init
+  runc tini
 )
 
 missing=()
