@@ -1,5 +1,8 @@
 #include "lib/docker/timestamp.h"
 
+#include <stdio.h>
+#include <time.h>
+
 #include <string>
 
 #include "absl/strings/ascii.h"
@@ -41,6 +44,25 @@ absl::StatusOr<int64_t> ParseDockerTimestamp(absl::string_view value) {
     return absl::ToUnixNanos(time);
   }
   return invalid();
+}
+
+std::string FormatRfc3339Nano(int64_t unix_ns) {
+  time_t seconds = unix_ns / 1000000000;
+  int64_t nanos = unix_ns % 1000000000;
+  if (nanos < 0) {
+    nanos += 1000000000;
+    --seconds;
+  }
+  tm utc;
+  gmtime_r(&seconds, &utc);
+  char buf[64];
+  size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &utc);
+  if (nanos != 0) {
+    n += snprintf(buf + n, sizeof(buf) - n, ".%09ld", static_cast<long>(nanos));
+    while (buf[n - 1] == '0') --n;
+  }
+  buf[n++] = 'Z';
+  return std::string(buf, n);
 }
 
 }  // namespace berth

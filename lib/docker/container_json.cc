@@ -1,0 +1,359 @@
+#include "lib/docker/container_json.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "lib/docker/json_util.h"
+
+namespace berth {
+namespace {
+
+using nlohmann::json;
+
+bool JsonBool(const json& obj, const char* key) {
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_boolean() && it->get<bool>();
+}
+
+int64_t JsonInt(const json& obj, const char* key, int64_t fallback = 0) {
+  auto it = obj.find(key);
+  if (it == obj.end() || !it->is_number()) return fallback;
+  return it->is_number_float() ? static_cast<int64_t>(it->get<double>())
+                               : it->get<int64_t>();
+}
+
+// Docker's strslice: a list, or a single string meaning a one-item list.
+template <typename Field>
+void StringList(const json& obj, const char* key, Field* out) {
+  auto it = obj.find(key);
+  if (it == obj.end()) return;
+  if (it->is_string()) {
+    out->Add(it->get<std::string>());
+    return;
+  }
+  if (!it->is_array()) return;
+  for (const json& item : *it) {
+    if (item.is_string()) out->Add(item.get<std::string>());
+  }
+}
+
+template <typename Map>
+void StringMap(const json& obj, const char* key, Map* out) {
+  json map = JsonObject(obj, key);
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    if (it.value().is_string())
+      (*out)[it.key()] = it.value().get<std::string>();
+  }
+}
+
+json Strings(const google::protobuf::RepeatedPtrField<std::string>& list,
+             bool null_when_empty = true) {
+  if (list.empty() && null_when_empty) return nullptr;
+  return json(std::vector<std::string>(list.begin(), list.end()));
+}
+
+json StringMapJson(const google::protobuf::Map<std::string, std::string>& map) {
+  json out = json::object();
+  for (const auto& [key, value] : map) out[key] = value;
+  return out;
+}
+
+json KeySet(const google::protobuf::RepeatedPtrField<std::string>& keys) {
+  if (keys.empty()) return nullptr;
+  json out = json::object();
+  for (const std::string& key : keys) out[key] = json::object();
+  return out;
+}
+
+json MountJson(const v1::MountPoint& mount) {
+  json out = {{"Type", mount.type()},
+              {"Source", mount.source()},
+              {"Destination", mount.destination()},
+              {"Mode", mount.read_only() ? "ro" : ""},
+              {"RW", !mount.read_only()},
+              {"Propagation", mount.type() == "bind" ? "rprivate" : ""}};
+  if (!mount.name().empty()) out["Name"] = mount.name();
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::CreateContainerRequest> CreateRequestFromJson(
+    const json& body) {
+  if (!body.is_object()) {
+    return absl::InvalidArgumentError(
+        "invalid JSON: the container config must be an object");
+  }
+  v1::CreateContainerRequest request;
+  v1::ContainerConfig* config = request.mutable_config();
+  config->set_image(JsonString(body, "Image"));
+  StringList(body, "Cmd", config->mutable_cmd());
+  auto entrypoint = body.find("Entrypoint");
+  if (entrypoint != body.end() && !entrypoint->is_null()) {
+    config->set_entrypoint_set(true);
+    StringList(body, "Entrypoint", config->mutable_entrypoint());
+    // `--entrypoint ""` resets the image's entrypoint to nothing.
+    if (config->entrypoint_size() == 1 && config->entrypoint(0).empty()) {
+      config->clear_entrypoint();
+    }
+  }
+  StringList(body, "Env", config->mutable_env());
+  config->set_working_dir(JsonString(body, "WorkingDir"));
+  config->set_user(JsonString(body, "User"));
+  config->set_hostname(JsonString(body, "Hostname"));
+  config->set_domainname(JsonString(body, "Domainname"));
+  config->set_tty(JsonBool(body, "Tty"));
+  config->set_open_stdin(JsonBool(body, "OpenStdin"));
+  config->set_stdin_once(JsonBool(body, "StdinOnce"));
+  config->set_attach_stdin(JsonBool(body, "AttachStdin"));
+  config->set_attach_stdout(JsonBool(body, "AttachStdout"));
+  config->set_attach_stderr(JsonBool(body, "AttachStderr"));
+  StringMap(body, "Labels", config->mutable_labels());
+  config->set_stop_signal(JsonString(body, "StopSignal"));
+  config->set_stop_timeout(
+      static_cast<int32_t>(JsonInt(body, "StopTimeout", -1)));
+  json exposed = JsonObject(body, "ExposedPorts");
+  for (auto it = exposed.begin(); it != exposed.end(); ++it) {
+    config->add_exposed_ports(it.key());
+  }
+  json volumes = JsonObject(body, "Volumes");
+  for (auto it = volumes.begin(); it != volumes.end(); ++it) {
+    config->add_volumes(it.key());
+  }
+  config->set_network_disabled(JsonBool(body, "NetworkDisabled"));
+
+  json host_json = JsonObject(body, "HostConfig");
+  v1::HostConfig* host = request.mutable_host_config();
+  StringList(host_json, "Binds", host->mutable_binds());
+  for (const json& mount : JsonArray(host_json, "Mounts")) {
+    v1::MountPoint* point = host->add_mounts();
+    point->set_type(JsonString(mount, "Type"));
+    point->set_source(JsonString(mount, "Source"));
+    point->set_destination(JsonString(mount, "Target"));
+    point->set_read_only(JsonBool(mount, "ReadOnly"));
+    json tmpfs = JsonObject(mount, "TmpfsOptions");
+    std::string options;
+    if (int64_t size = JsonInt(tmpfs, "SizeBytes"); size > 0) {
+      options = absl::StrCat("size=", size);
+    }
+    if (int64_t mode = JsonInt(tmpfs, "Mode"); mode > 0) {
+      absl::StrAppend(&options, options.empty() ? "" : ",",
+                      "mode=", absl::StrFormat("%o", mode));
+    }
+    point->set_options(options);
+  }
+  StringMap(host_json, "Tmpfs", host->mutable_tmpfs());
+  host->set_network_mode(JsonString(host_json, "NetworkMode"));
+  host->set_auto_remove(JsonBool(host_json, "AutoRemove"));
+  host->set_readonly_rootfs(JsonBool(host_json, "ReadonlyRootfs"));
+  host->set_privileged(JsonBool(host_json, "Privileged"));
+  host->set_init(JsonBool(host_json, "Init"));
+  StringList(host_json, "CapAdd", host->mutable_cap_add());
+  StringList(host_json, "CapDrop", host->mutable_cap_drop());
+  StringList(host_json, "SecurityOpt", host->mutable_security_opt());
+  for (const json& ulimit : JsonArray(host_json, "Ulimits")) {
+    v1::Ulimit* out = host->add_ulimits();
+    out->set_name(JsonString(ulimit, "Name"));
+    out->set_soft(JsonInt(ulimit, "Soft"));
+    out->set_hard(JsonInt(ulimit, "Hard"));
+  }
+  json policy = JsonObject(host_json, "RestartPolicy");
+  host->mutable_restart_policy()->set_name(JsonString(policy, "Name"));
+  host->mutable_restart_policy()->set_maximum_retry_count(
+      static_cast<int32_t>(JsonInt(policy, "MaximumRetryCount")));
+  host->set_memory(JsonInt(host_json, "Memory"));
+  host->set_memory_swap(JsonInt(host_json, "MemorySwap"));
+  host->set_nano_cpus(JsonInt(host_json, "NanoCpus"));
+  host->set_cpu_shares(JsonInt(host_json, "CpuShares"));
+  host->set_cpu_quota(JsonInt(host_json, "CpuQuota"));
+  host->set_cpu_period(JsonInt(host_json, "CpuPeriod"));
+  host->set_cpuset_cpus(JsonString(host_json, "CpusetCpus"));
+  host->set_cpuset_mems(JsonString(host_json, "CpusetMems"));
+  host->set_pids_limit(JsonInt(host_json, "PidsLimit"));
+  host->set_oom_score_adj(
+      static_cast<int32_t>(JsonInt(host_json, "OomScoreAdj")));
+  StringList(host_json, "Dns", host->mutable_dns());
+  StringList(host_json, "DnsSearch", host->mutable_dns_search());
+  StringList(host_json, "ExtraHosts", host->mutable_extra_hosts());
+  StringList(host_json, "GroupAdd", host->mutable_group_add());
+  json log = JsonObject(host_json, "LogConfig");
+  host->set_log_type(JsonString(log, "Type"));
+  StringMap(log, "Config", host->mutable_log_config());
+  if (!host->log_type().empty() && host->log_type() != "json-file") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "logger: no log driver named '", host->log_type(), "' is registered"));
+  }
+  json bindings = JsonObject(host_json, "PortBindings");
+  for (auto it = bindings.begin(); it != bindings.end(); ++it) {
+    (*host->mutable_port_bindings_json())[it.key()] = it.value().dump();
+  }
+  return request;
+}
+
+json ContainerConfigJson(const v1::ContainerConfig& config) {
+  return {
+      {"Hostname", config.hostname()},
+      {"Domainname", config.domainname()},
+      {"User", config.user()},
+      {"AttachStdin", config.attach_stdin()},
+      {"AttachStdout", config.attach_stdout()},
+      {"AttachStderr", config.attach_stderr()},
+      {"ExposedPorts", KeySet(config.exposed_ports())},
+      {"Tty", config.tty()},
+      {"OpenStdin", config.open_stdin()},
+      {"StdinOnce", config.stdin_once()},
+      {"Env", Strings(config.env())},
+      {"Cmd", Strings(config.cmd())},
+      {"Image", config.image()},
+      {"Volumes", KeySet(config.volumes())},
+      {"WorkingDir", config.working_dir()},
+      {"Entrypoint", Strings(config.entrypoint())},
+      {"OnBuild", nullptr},
+      {"Labels", StringMapJson(config.labels())},
+      {"StopSignal", config.stop_signal().empty() ? json(nullptr)
+                                                  : json(config.stop_signal())},
+      {"StopTimeout", config.stop_timeout() >= 0 ? json(config.stop_timeout())
+                                                 : json(nullptr)},
+  };
+}
+
+json HostConfigJson(const v1::HostConfig& host) {
+  json tmpfs = json::object();
+  for (const auto& [dst, options] : host.tmpfs()) tmpfs[dst] = options;
+  json ulimits = json::array();
+  for (const v1::Ulimit& ulimit : host.ulimits()) {
+    ulimits.push_back({{"Name", ulimit.name()},
+                       {"Soft", ulimit.soft()},
+                       {"Hard", ulimit.hard()}});
+  }
+  json ports = json::object();
+  for (const auto& [port, bindings] : host.port_bindings_json()) {
+    ports[port] = json::parse(bindings, nullptr, false);
+  }
+  json log_config = json::object();
+  for (const auto& [key, value] : host.log_config()) log_config[key] = value;
+  json mounts = json::array();
+  for (const v1::MountPoint& mount : host.mounts()) {
+    mounts.push_back({{"Type", mount.type()},
+                      {"Source", mount.source()},
+                      {"Target", mount.destination()},
+                      {"ReadOnly", mount.read_only()}});
+  }
+  return {
+      {"Binds", Strings(host.binds())},
+      {"ContainerIDFile", ""},
+      {"LogConfig", {{"Type", "json-file"}, {"Config", log_config}}},
+      {"NetworkMode", host.network_mode()},
+      {"PortBindings", ports},
+      {"RestartPolicy",
+       {{"Name", host.restart_policy().name().empty()
+                     ? "no"
+                     : host.restart_policy().name()},
+        {"MaximumRetryCount", host.restart_policy().maximum_retry_count()}}},
+      {"AutoRemove", host.auto_remove()},
+      {"CapAdd", Strings(host.cap_add())},
+      {"CapDrop", Strings(host.cap_drop())},
+      {"Dns", Strings(host.dns(), false)},
+      {"DnsSearch", Strings(host.dns_search(), false)},
+      {"ExtraHosts", Strings(host.extra_hosts())},
+      {"GroupAdd", Strings(host.group_add())},
+      {"OomScoreAdj", host.oom_score_adj()},
+      {"Privileged", host.privileged()},
+      {"ReadonlyRootfs", host.readonly_rootfs()},
+      {"SecurityOpt", Strings(host.security_opt())},
+      {"Tmpfs", tmpfs},
+      {"Init", host.init() ? json(true) : json(nullptr)},
+      {"Memory", host.memory()},
+      {"MemorySwap", host.memory_swap()},
+      {"NanoCpus", host.nano_cpus()},
+      {"CpuShares", host.cpu_shares()},
+      {"CpuPeriod", host.cpu_period()},
+      {"CpuQuota", host.cpu_quota()},
+      {"CpusetCpus", host.cpuset_cpus()},
+      {"CpusetMems", host.cpuset_mems()},
+      {"PidsLimit",
+       host.pids_limit() != 0 ? json(host.pids_limit()) : json(nullptr)},
+      {"Ulimits", ulimits},
+      {"Mounts", mounts},
+  };
+}
+
+json ContainerInspectJson(const v1::ContainerDetail& detail) {
+  const v1::ContainerState& state = detail.state();
+  json graph_data = json::object();
+  for (const auto& [key, value] : detail.graph_driver_data()) {
+    graph_data[key] = value;
+  }
+  json mounts = json::array();
+  for (const v1::MountPoint& mount : detail.mounts()) {
+    mounts.push_back(MountJson(mount));
+  }
+  return {
+      {"Id", detail.id()},
+      {"Created", detail.created()},
+      {"Path", detail.path()},
+      {"Args", Strings(detail.args(), false)},
+      {"State",
+       {{"Status", state.status()},
+        {"Running", state.status() == "running" || state.status() == "paused"},
+        {"Paused", state.status() == "paused"},
+        {"Restarting", state.restarting()},
+        {"OOMKilled", state.oom_killed()},
+        {"Dead", state.status() == "dead"},
+        {"Pid", state.pid()},
+        {"ExitCode", state.exit_code()},
+        {"Error", state.error()},
+        {"StartedAt", state.started_at()},
+        {"FinishedAt", state.finished_at()}}},
+      {"Image", detail.image_id()},
+      {"ResolvConfPath", detail.resolv_conf_path()},
+      {"HostnamePath", detail.hostname_path()},
+      {"HostsPath", detail.hosts_path()},
+      {"LogPath", detail.log_path()},
+      {"Name", detail.name()},
+      {"RestartCount", state.restart_count()},
+      {"Driver", detail.driver()},
+      {"Platform", "linux"},
+      {"MountLabel", ""},
+      {"ProcessLabel", ""},
+      {"AppArmorProfile", ""},
+      {"ExecIDs", nullptr},
+      {"HostConfig", HostConfigJson(detail.host_config())},
+      {"GraphDriver", {{"Data", graph_data}, {"Name", detail.driver()}}},
+      {"Mounts", mounts},
+      {"Config", ContainerConfigJson(detail.config())},
+      {"NetworkSettings",
+       {{"Bridge", ""},
+        {"SandboxID", ""},
+        {"Ports", json::object()},
+        {"SandboxKey", ""},
+        {"Gateway", ""},
+        {"IPAddress", ""},
+        {"IPPrefixLen", 0},
+        {"MacAddress", ""},
+        {"Networks", json::object()}}},
+  };
+}
+
+json ContainerSummaryJson(const v1::ContainerSummary& summary) {
+  json mounts = json::array();
+  for (const v1::MountPoint& mount : summary.mounts()) {
+    mounts.push_back(MountJson(mount));
+  }
+  return {
+      {"Id", summary.id()},
+      {"Names", Strings(summary.names(), false)},
+      {"Image", summary.image()},
+      {"ImageID", summary.image_id()},
+      {"Command", summary.command()},
+      {"Created", summary.created()},
+      {"Ports", json::array()},
+      {"Labels", StringMapJson(summary.labels())},
+      {"State", summary.state()},
+      {"Status", summary.status()},
+      {"HostConfig", {{"NetworkMode", summary.network_mode()}}},
+      {"NetworkSettings", {{"Networks", json::object()}}},
+      {"Mounts", mounts},
+  };
+}
+
+}  // namespace berth

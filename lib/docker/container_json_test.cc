@@ -1,0 +1,81 @@
+#include "lib/docker/container_json.h"
+
+#include "gtest/gtest.h"
+
+namespace berth {
+namespace {
+
+TEST(ContainerJsonTest, CreateBodyAsTheCliSendsIt) {
+  nlohmann::json body = nlohmann::json::parse(R"({
+    "Image": "busybox", "Cmd": ["sh", "-c", "echo hi"], "Entrypoint": null,
+    "Env": ["A=1"], "Tty": true, "OpenStdin": true, "StdinOnce": true,
+    "Labels": {"k": "v"}, "StopTimeout": 3, "ExposedPorts": {"80/tcp": {}},
+    "HostConfig": {"Binds": ["/tmp:/mnt:ro"], "AutoRemove": true,
+      "Memory": 67108864, "MemorySwap": -1, "NanoCpus": 500000000,
+      "PidsLimit": null, "Tmpfs": {"/run": "size=1m"}, "Init": true,
+      "RestartPolicy": {"Name": "on-failure", "MaximumRetryCount": 2},
+      "Ulimits": [{"Name": "nofile", "Soft": 100, "Hard": 200}],
+      "LogConfig": {"Type": "json-file", "Config": {"max-size": "1m"}},
+      "Mounts": [{"Type": "tmpfs", "Target": "/t",
+                  "TmpfsOptions": {"SizeBytes": 1024, "Mode": 448}}]}})");
+  absl::StatusOr<v1::CreateContainerRequest> request =
+      CreateRequestFromJson(body);
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->config().image(), "busybox");
+  EXPECT_EQ(request->config().cmd_size(), 3);
+  EXPECT_FALSE(request->config().entrypoint_set());
+  EXPECT_TRUE(request->config().tty());
+  EXPECT_EQ(request->config().stop_timeout(), 3);
+  EXPECT_EQ(request->config().exposed_ports(0), "80/tcp");
+  const v1::HostConfig& host = request->host_config();
+  EXPECT_EQ(host.binds(0), "/tmp:/mnt:ro");
+  EXPECT_TRUE(host.auto_remove());
+  EXPECT_EQ(host.memory(), 64 << 20);
+  EXPECT_EQ(host.memory_swap(), -1);
+  EXPECT_EQ(host.nano_cpus(), 500000000);
+  EXPECT_EQ(host.pids_limit(), 0);
+  EXPECT_EQ(host.tmpfs().at("/run"), "size=1m");
+  EXPECT_TRUE(host.init());
+  EXPECT_EQ(host.restart_policy().maximum_retry_count(), 2);
+  EXPECT_EQ(host.ulimits(0).hard(), 200);
+  EXPECT_EQ(host.log_config().at("max-size"), "1m");
+  EXPECT_EQ(host.mounts(0).options(), "size=1024,mode=700");
+}
+
+TEST(ContainerJsonTest, EmptyEntrypointResetsTheImages) {
+  absl::StatusOr<v1::CreateContainerRequest> request = CreateRequestFromJson(
+      nlohmann::json::parse(R"({"Image": "x", "Entrypoint": [""]})"));
+  ASSERT_TRUE(request.ok());
+  EXPECT_TRUE(request->config().entrypoint_set());
+  EXPECT_TRUE(request->config().entrypoint().empty());
+}
+
+TEST(ContainerJsonTest, RefusesBadBodies) {
+  EXPECT_FALSE(CreateRequestFromJson(nlohmann::json::array()).ok());
+  EXPECT_FALSE(
+      CreateRequestFromJson(
+          nlohmann::json::parse(
+              R"({"Image": "x", "HostConfig": {"LogConfig": {"Type": "syslog"}}})"))
+          .ok());
+}
+
+TEST(ContainerJsonTest, InspectHasTheFieldsTheCliReads) {
+  v1::ContainerDetail detail;
+  detail.set_id("abc");
+  detail.set_name("/web");
+  detail.mutable_state()->set_status("running");
+  detail.mutable_state()->set_pid(42);
+  detail.mutable_config()->set_tty(true);
+  detail.mutable_config()->set_stop_timeout(-1);
+  nlohmann::json out = ContainerInspectJson(detail);
+  EXPECT_EQ(out["Id"], "abc");
+  EXPECT_EQ(out["Name"], "/web");
+  EXPECT_EQ(out["State"]["Running"], true);
+  EXPECT_EQ(out["State"]["Pid"], 42);
+  EXPECT_EQ(out["Config"]["Tty"], true);
+  EXPECT_TRUE(out["Config"]["StopTimeout"].is_null());
+  EXPECT_EQ(out["HostConfig"]["RestartPolicy"]["Name"], "no");
+}
+
+}  // namespace
+}  // namespace berth
