@@ -9,6 +9,7 @@ targets=(
   //services/engine:berth-engine
   //gateway:berth-gateway
   //services/daemon:berth-daemon
+  //services/shim:berth-shim
   //cli:berth
 )
 bazel build "${targets[@]}"
@@ -18,4 +19,4 @@ for target in "${targets[@]}"; do
   path=${target#//}
   install -m 0755 "$bin/${path%%:*}/${path##*:}" "$prefix/bin/"
 done
-echo "installed berthd, berth-engine, berth-gateway, berth-daemon and berth into $prefix/bin"
+echo "installed berthd, berth-engine, berth-gateway, berth-daemon, berth-shim and berth into $prefix/bin"

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "gateway/container_routes.h"
 #include "gateway/image_routes.h"
 #include "gateway/system_routes.h"
 #include "glog/logging.h"
@@ -32,6 +33,9 @@ absl::StatusOr<v1::ServeApiReply> GatewayCore::ServeApi(
     ServerConfig server_config{Router(router_config)};
     absl::Status routes = AddSystemRoutes(server_config.router, &resolver_);
     if (routes.ok()) routes = AddImageRoutes(server_config.router, &resolver_);
+    if (routes.ok()) {
+      routes = AddContainerRoutes(server_config.router, &resolver_);
+    }
     if (!routes.ok()) return routes;
     if (request.tls().enabled()) {
       server_config.tls =

@@ -1,17 +1,20 @@
 #ifndef BERTH_GATEWAY_HTTP_RESPONSE_WRITER_H_
 #define BERTH_GATEWAY_HTTP_RESPONSE_WRITER_H_
 
+#include <memory>
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "gateway/http/hijacked_conn.h"
 #include "gateway/http/request.h"
 #include "nlohmann/json.hpp"
 
 namespace berth::gateway {
 
-// How a handler answers. Exactly one of Send() or StartStream() (followed by
-// Write()s and EndStream()) per request. Not thread-safe: call it from the
-// thread that runs the handler.
+// How a handler answers. Exactly one of Send(), StartStream() (followed by
+// Write()s and EndStream()) or Hijack() per request. Not thread-safe: call it
+// from the thread that runs the handler.
 class ResponseWriter {
  public:
   virtual ~ResponseWriter() = default;
@@ -39,17 +42,22 @@ class ResponseWriter {
   // stopping, so a stream with nothing to write can notice and stop.
   virtual bool ClientGone() = 0;
 
-  // True once Send() or StartStream() was called.
+  // True once Send(), StartStream() or Hijack() was called.
   virtual bool responded() const = 0;
 
-  // Connection hijacking (101 Switching Protocols, "Upgrade: tcp", for
-  // attach and exec) belongs here as one more virtual, along the lines of
-  //   virtual absl::StatusOr<std::unique_ptr<HijackedConn>> Hijack(
-  //       int status, const Headers& headers);
-  // which writes the headers, hands the raw byte stream (plus any bytes
-  // already buffered past the request) to the handler and tells the server
-  // not to reuse the connection. Nothing else in this interface needs to
-  // change for it.
+  // Hijacks the connection (attach, exec start): writes the status line
+  // (101 as Docker's "UPGRADED") and `headers` plus the server's defaults,
+  // with no body framing (Content-Length and Transfer-Encoding are dropped;
+  // Connection is kept, for "Connection: Upgrade"), and hands over the raw
+  // byte stream, starting with any bytes the server had already read past
+  // the request. DockerHijackResponse() (hijacked_conn.h) gives dockerd's
+  // status and headers. The connection is never reused: once the handler
+  // returns, the server closes it, so the HijackedConn must not outlive the
+  // handler. Counts as the response; afterwards Write() fails.
+  // FailedPrecondition if the handler already answered or a streamed
+  // request body is unread; Unavailable if the client is gone.
+  virtual absl::StatusOr<std::unique_ptr<HijackedConn>> Hijack(
+      int status, const Headers& headers) = 0;
 
   // Sends `body` serialized as JSON with Content-Type application/json.
   // Invalid UTF-8 in strings is replaced rather than thrown on.

@@ -670,8 +670,12 @@ void Server::Impl::Serve(Stream& stream, int fd, Connection* conn,
     VLOG(1) << req.method << " " << req.target << " " << writer.status() << " "
             << absl::FormatDuration(absl::Now() - start) << " " << remote;
     // A body left unread (gate timeout, too large) would be parsed as the
-    // next request, so such connections close.
-    if (writer.failed() || !writer.keep_alive() || !body_done) return;
+    // next request, so such connections close; so do hijacked ones, whose
+    // bytes are no longer HTTP.
+    if (writer.failed() || !writer.keep_alive() || !body_done ||
+        writer.hijacked()) {
+      return;
+    }
   }
 }
 
@@ -735,6 +739,9 @@ bool Server::Impl::Handle(Stream& stream, beast::flat_buffer& buffer,
     }
   }
   if (!body_parser) req.body = std::move(parser.get().body());
+  writer.EnableHijack(&buffer, [&parser, &body_parser] {
+    return body_parser ? body_parser->is_done() : parser.is_done();
+  });
   if (!config_.cors_header.empty() && req.method == "OPTIONS") {
     writer.Send(200, {}, "");
   } else {

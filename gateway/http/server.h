@@ -66,7 +66,9 @@ class Server {
   // Closes the listeners (removing the unix socket files it created), ends
   // live connections including long streams, and joins all threads.
   // Blocked reads and writes are woken; a streaming handler must return once
-  // Write() fails or ClientGone() is true, which both turn so at once.
+  // Write() fails or ClientGone() is true, which both turn so at once. A
+  // hijacked connection's socket is shut down both ways, which ends
+  // Splice() and fails its reads and writes.
   // Idempotent; the server cannot be restarted.
   void Stop();
 

@@ -2,7 +2,6 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <string>
 
@@ -10,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "boost/asio/ssl.hpp"
 #include "gateway/http/server.h"
+#include "gateway/http/test_certs.h"
 #include "gateway/http/test_client.h"
 #include "gateway/http/tls_config.h"
 #include "gtest/gtest.h"
@@ -35,34 +35,8 @@ class TlsServerTest : public ::testing::Test {
     std::string templ = absl::StrCat(tmp ? tmp : "/tmp", "/tlsXXXXXX");
     ASSERT_NE(::mkdtemp(templ.data()), nullptr);
     dir_ = new std::string(templ);
-    const std::string key =
-        "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
-    const std::string script = absl::StrCat(
-        "set -e; cd '", *dir_, "'; O=/usr/bin/openssl;", "$O req -x509 ", key,
-        " -keyout ca-key.pem -out ca.pem -days 2 -subj /CN=berth-test-ca;",
-        "$O req ", key,
-        " -keyout server-key.pem -out server.csr -subj /CN=localhost;",
-        "printf "
-        "'subjectAltName=IP:127.0.0.1,DNS:localhost\\nextendedKeyUsage="
-        "serverAuth\\n' > server.ext;",
-        "$O x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem "
-        "-CAcreateserial -out server.pem -days 2 -extfile server.ext;",
-        "$O req ", key,
-        " -keyout client-key.pem -out client.csr -subj /CN=client;",
-        "printf 'extendedKeyUsage=clientAuth\\n' > client.ext;",
-        "$O x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem "
-        "-CAcreateserial -out client.pem -days 2 -extfile client.ext;",
-        "$O req -x509 ", key,
-        " -keyout rogue-key.pem -out rogue.pem -days 2 -subj /CN=rogue;");
-    const std::string script_file = File("gen.sh");
-    {
-      std::ofstream out(script_file);
-      out << script;
-    }
-    const std::string command = absl::StrCat("/bin/sh '", script_file, "' > '",
-                                             File("openssl.log"), "' 2>&1");
-    ASSERT_EQ(std::system(command.c_str()), 0)
-        << "openssl failed; see " << *dir_ << "/openssl.log";
+    const absl::Status made = http_test::MakeTestCerts(*dir_);
+    ASSERT_TRUE(made.ok()) << made;
   }
 
   static void TearDownTestSuite() {

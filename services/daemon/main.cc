@@ -1,13 +1,31 @@
-// berth-daemon: images now (graph driver, layer and image stores), the
-// containers of a later issue next to them.
+// berth-daemon: the daemon's image half (graph driver, layer and image
+// stores) and its container half (container store, exec driver through
+// per-container shims, logs).
+#include <limits.h>
+#include <unistd.h>
+
 #include "gflags/gflags.h"
 #include "glog/logging.h"
 #include "lib/config/config.h"
 #include "lib/service/service_main.h"
+#include "services/daemon/containers/container_service.h"
 #include "services/daemon/graphdriver/driver_factory.h"
 #include "services/daemon/images/image_service.h"
 
 DEFINE_string(config, "", "the serialized DaemonConfig berthd wrote");
+
+namespace {
+
+// The directory holding this binary: berth-shim is installed beside it.
+std::string SelfDir() {
+  char path[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+  if (n <= 0) return ".";
+  std::string self(path, n);
+  return self.substr(0, self.rfind('/'));
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   gflags::ParseCommandLineFlags(&argc, &argv, true);
@@ -34,10 +52,28 @@ int main(int argc, char** argv) {
     LOG(ERROR) << "berth-daemon: " << restored;
     return 1;
   }
+  berth::ContainerCoreOptions container_options;
+  container_options.root = config->data_root() + "/containers";
+  container_options.run_root = config->exec_root() + "/containers";
+  container_options.shim_binary = SelfDir() + "/berth-shim";
+  if (!config->exec_driver().empty()) {
+    container_options.exec_driver = config->exec_driver();
+  }
+  berth::ContainerCore containers(container_options, driver->get(), &images);
+  restored = containers.Restore();
+  if (!restored.ok()) {
+    LOG(ERROR) << "berth-daemon: " << restored;
+    return 1;
+  }
   berth::ImageServiceImpl image_service(&images);
+  berth::ContainerServiceImpl container_service(&containers);
   berth::ServiceOptions options;
   options.name = "daemon";
   options.handlers = berth::ImageJobs(&images);
-  options.services = {&image_service};
+  for (berth::HandlerSpec& spec : berth::ContainerJobs(&containers)) {
+    options.handlers.push_back(std::move(spec));
+  }
+  options.services = {&image_service, &container_service};
+  options.on_shutdown = [&containers] { containers.Shutdown(); };
   berth::ExitProcess(berth::RunService(*config, std::move(options)));
 }

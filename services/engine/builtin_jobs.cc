@@ -6,14 +6,11 @@
 #include "lib/docker/docker_json.h"
 #include "lib/docker/filters.h"
 #include "lib/docker/timestamp.h"
+#include "lib/job/job_output.h"
 #include "services/engine/event_stream.h"
 
 namespace berth {
 namespace {
-
-void PrintJson(Job& job, const nlohmann::json& value) {
-  job.Stdout().Write(value.dump() + "\n");
-}
 
 absl::Status Commands(EngineCore* core, Job& job) {
   v1::CommandsReply reply = core->Commands();

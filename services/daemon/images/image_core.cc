@@ -361,6 +361,25 @@ absl::StatusOr<v1::RemoveImageReply> ImageCore::Remove(
       refs.clear();
     }
   }
+  std::string container =
+      container_user_ ? container_user_(image.id) : std::string();
+  if (!container.empty()) {
+    if (!request.force()) {
+      return absl::AbortedError(absl::StrCat(
+          "conflict: unable to ",
+          named.ok() ? absl::StrCat("remove repository reference \"",
+                                    request.name(), "\"")
+                     : absl::StrCat("delete ", image.id.Short()),
+          " (must force) - container ", container,
+          " is using its referenced image ", image.id.Short()));
+    }
+    // Forced: the names go, the image stays for its containers.
+    for (const Reference& ref : refs) {
+      BERTH_RETURN_IF_ERROR(refs_.Delete(ref));
+      reply.add_items()->set_untagged(ref.FamiliarString());
+    }
+    return reply;
+  }
   // By ID: every name goes with it, which needs force when there are
   // several.
   if (refs.size() > 1 && !request.force()) {
@@ -378,6 +397,16 @@ absl::StatusOr<v1::RemoveImageReply> ImageCore::Remove(
   reply.add_items()->set_deleted(image.id.ToString());
   BERTH_RETURN_IF_ERROR(PruneLayers(image, &reply));
   return reply;
+}
+
+absl::StatusOr<std::string> ImageCore::TopLayerId(const Image& image) {
+  if (image.chain_ids.empty()) return std::string();
+  std::optional<Layer> layer = layers_.Get(image.chain_ids.back());
+  if (!layer) {
+    return absl::InternalError(absl::StrCat("image ", image.id.Short(),
+                                            " lacks its top layer"));
+  }
+  return layer->cache_id;
 }
 
 v1::StoreInfoReply ImageCore::StoreInfo() {

@@ -53,6 +53,16 @@ class ImageCore {
 
   v1::StoreInfoReply StoreInfo();
 
+  // The graph driver's name for the image's top layer ("" for an image
+  // without layers): containers get their read-write layer on it.
+  absl::StatusOr<std::string> TopLayerId(const Image& image);
+
+  // Who uses an image: the short ID of one container created from it, or
+  // "" for none. An image in use is only ever untagged, never deleted, and
+  // untagging its last name needs force.
+  using ContainerUser = std::function<std::string(const Digest& image)>;
+  void SetContainerUser(ContainerUser user) { container_user_ = user; }
+
  private:
   // `refs` are the image's references; `users`, when given, counts each
   // layer's images for SharedSize.
@@ -78,6 +88,7 @@ class ImageCore {
   // a load is unreferenced until its image is stored, so cleanup after a
   // failure must not race with another load.
   absl::Mutex write_mu_;
+  ContainerUser container_user_;
 };
 
 }  // namespace berth

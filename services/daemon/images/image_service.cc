@@ -4,6 +4,7 @@
 #include "lib/base/status_macros.h"
 #include "lib/docker/filters.h"
 #include "lib/docker/image_json.h"
+#include "lib/job/job_output.h"
 #include "lib/rpc/status.h"
 
 namespace berth {
@@ -87,18 +88,6 @@ class JobStdinSource : public ByteSource {
   std::string chunk_;
   size_t pos_ = 0;
 };
-
-void PrintJson(Job& job, const nlohmann::json& value) {
-  job.Stdout().Write(value.dump() + "\n");
-}
-
-absl::Status NeedArgs(const Job& job, size_t min, size_t max,
-                      absl::string_view usage) {
-  if (job.args().size() < min || job.args().size() > max) {
-    return absl::InvalidArgumentError(absl::StrCat("usage: ", usage));
-  }
-  return absl::OkStatus();
-}
 
 }  // namespace
 

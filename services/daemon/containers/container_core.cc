@@ -1,0 +1,1034 @@
+#include "services/daemon/containers/container_core.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "glog/logging.h"
+#include "google/protobuf/util/json_util.h"
+#include "lib/base/files.h"
+#include "lib/base/status_macros.h"
+#include "lib/docker/json_util.h"
+#include "lib/docker/timestamp.h"
+#include "lib/docker/units.h"
+#include "services/daemon/containers/container_names.h"
+#include "services/daemon/containers/log_reader.h"
+#include "services/daemon/containers/netns.h"
+#include "services/daemon/containers/shim_client.h"
+#include "services/daemon/containers/signals.h"
+#include "services/daemon/containers/spec_builder.h"
+#include "services/runtime/oci_config.h"
+#include "services/shim/shim_config.h"
+#include "services/shim/shim_protocol.h"
+
+namespace berth {
+namespace {
+
+constexpr char kConfigFile[] = "config.v2.json";
+constexpr char kZeroTime[] = "0001-01-01T00:00:00Z";
+constexpr int64_t kMinMemory = 6 << 20;
+constexpr int kDefaultStopTimeout = 10;
+
+std::string RandomId() {
+  std::random_device random;
+  std::string id;
+  for (int i = 0; i < 8; ++i)
+    absl::StrAppend(&id, absl::Hex(random(), absl::kZeroPad8));
+  return id;
+}
+
+int64_t NowNs() { return absl::ToUnixNanos(absl::Now()); }
+
+std::string Rfc3339(int64_t ns) { return FormatRfc3339Nano(ns); }
+
+int64_t ParseTime(const std::string& text) {
+  absl::StatusOr<int64_t> ns = ParseDockerTimestamp(text);
+  return ns.ok() ? *ns : 0;
+}
+
+// Docker's units.HumanDuration.
+std::string HumanDuration(absl::Duration d) {
+  int64_t seconds = absl::ToInt64Seconds(d);
+  if (seconds < 1) return "Less than a second";
+  if (seconds == 1) return "1 second";
+  if (seconds < 60) return absl::StrCat(seconds, " seconds");
+  int64_t minutes = absl::ToInt64Minutes(d);
+  if (minutes == 1) return "About a minute";
+  if (minutes < 60) return absl::StrCat(minutes, " minutes");
+  int64_t hours = absl::ToInt64Hours(d);
+  if (hours == 1) return "About an hour";
+  if (hours < 48) return absl::StrCat(hours, " hours");
+  if (hours < 24 * 7 * 2) return absl::StrCat(hours / 24, " days");
+  if (hours < 24 * 30 * 2) return absl::StrCat(hours / 24 / 7, " weeks");
+  if (hours < 24 * 365 * 2) return absl::StrCat(hours / 24 / 30, " months");
+  return absl::StrCat(hours / 24 / 365, " years");
+}
+
+std::vector<std::string> JsonStrings(const nlohmann::json& value) {
+  std::vector<std::string> out;
+  if (!value.is_array()) return out;
+  for (const nlohmann::json& item : value) {
+    if (item.is_string()) out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+// The image's config under the container's: what the user left unset
+// comes from the image, as `docker run` does.
+absl::Status MergeImageConfig(const nlohmann::json& image,
+                              v1::ContainerConfig* config) {
+  std::vector<std::string> env = JsonStrings(image["Env"]);
+  for (const std::string& entry : config->env()) {
+    std::string key = entry.substr(0, entry.find('='));
+    std::erase_if(env, [&](const std::string& e) {
+      return e.substr(0, e.find('=')) == key;
+    });
+    env.push_back(entry);
+  }
+  config->mutable_env()->Assign(env.begin(), env.end());
+  if (!config->entrypoint_set()) {
+    std::vector<std::string> entrypoint = JsonStrings(image["Entrypoint"]);
+    config->mutable_entrypoint()->Assign(entrypoint.begin(), entrypoint.end());
+    if (config->cmd().empty()) {
+      std::vector<std::string> cmd = JsonStrings(image["Cmd"]);
+      config->mutable_cmd()->Assign(cmd.begin(), cmd.end());
+    }
+  }
+  if (config->working_dir().empty()) {
+    config->set_working_dir(JsonString(image, "WorkingDir"));
+  }
+  if (config->user().empty()) config->set_user(JsonString(image, "User"));
+  if (config->stop_signal().empty()) {
+    config->set_stop_signal(JsonString(image, "StopSignal"));
+  }
+  nlohmann::json labels = JsonObject(image, "Labels");
+  for (auto it = labels.begin(); it != labels.end(); ++it) {
+    if (it.value().is_string() && !config->labels().contains(it.key())) {
+      (*config->mutable_labels())[it.key()] = it.value().get<std::string>();
+    }
+  }
+  nlohmann::json ports = JsonObject(image, "ExposedPorts");
+  for (auto it = ports.begin(); it != ports.end(); ++it) {
+    if (std::find(config->exposed_ports().begin(),
+                  config->exposed_ports().end(),
+                  it.key()) == config->exposed_ports().end()) {
+      config->add_exposed_ports(it.key());
+    }
+  }
+  if (config->entrypoint().empty() && config->cmd().empty()) {
+    return absl::InvalidArgumentError("no command specified");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateHostConfig(const v1::HostConfig& host) {
+  if (host.memory() != 0 && host.memory() < kMinMemory) {
+    return absl::InvalidArgumentError("Minimum memory limit allowed is 6MB");
+  }
+  if (host.memory_swap() > 0 && host.memory() == 0) {
+    return absl::InvalidArgumentError(
+        "You should always set the Memory limit when using Memoryswap limit, "
+        "see usage");
+  }
+  if (host.memory_swap() > 0 && host.memory_swap() < host.memory()) {
+    return absl::InvalidArgumentError(
+        "Minimum memoryswap limit should be larger than memory limit, see "
+        "usage");
+  }
+  if (host.nano_cpus() < 0) {
+    return absl::InvalidArgumentError("invalid CPU value: must be positive");
+  }
+  if (host.nano_cpus() > 0) {
+    int64_t available = sysconf(_SC_NPROCESSORS_ONLN) * int64_t{1000000000};
+    if (host.nano_cpus() > available) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "range of CPUs is from 0.01 to %d.00, as there are only %d CPUs "
+          "available",
+          available / 1000000000, available / 1000000000));
+    }
+  }
+  if (host.nano_cpus() > 0 && (host.cpu_quota() > 0 || host.cpu_period() > 0)) {
+    return absl::InvalidArgumentError(
+        "Conflicting options: Nano CPUs and CPU Period/Quota cannot both be "
+        "set");
+  }
+  const std::string& policy = host.restart_policy().name();
+  if (!policy.empty() && policy != "no" && policy != "always" &&
+      policy != "unless-stopped" && policy != "on-failure") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid restart policy '", policy, "'"));
+  }
+  if (host.auto_remove() && !policy.empty() && policy != "no") {
+    return absl::InvalidArgumentError(
+        "can't create 'AutoRemove' container with restart policy");
+  }
+  const std::string& network = host.network_mode();
+  if (!network.empty() && network != "default" && network != "none" &&
+      network != "host" && network != "bridge") {
+    return absl::NotFoundError(absl::StrCat("network ", network, " not found"));
+  }
+  for (const v1::MountPoint& mount : host.mounts()) {
+    if (mount.destination().empty() || mount.destination()[0] != '/') {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid mount config for type \"", mount.type(),
+                       "\": invalid mount path: '", mount.destination(),
+                       "' mount path must be absolute"));
+    }
+    if (mount.type() == "bind") {
+      struct stat st;
+      if (mount.source().empty() || mount.source()[0] != '/' ||
+          stat(mount.source().c_str(), &st) != 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "invalid mount config for type \"bind\": bind source path does "
+            "not exist: ",
+            mount.source()));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::string StatusText(const v1::ContainerState& state) {
+  absl::Time now = absl::Now();
+  const std::string& status = state.status();
+  if (status == "running" || status == "paused") {
+    std::string text = absl::StrCat(
+        "Up ", HumanDuration(
+                   now - absl::FromUnixNanos(ParseTime(state.started_at()))));
+    if (status == "paused") absl::StrAppend(&text, " (Paused)");
+    return text;
+  }
+  if (status == "exited") {
+    return absl::StrCat("Exited (", state.exit_code(), ") ",
+                        HumanDuration(now - absl::FromUnixNanos(ParseTime(
+                                                state.finished_at()))),
+                        " ago");
+  }
+  if (status == "created") return "Created";
+  if (status == "restarting") return "Restarting";
+  return absl::AsciiStrToUpper(status.substr(0, 1)) + status.substr(1);
+}
+
+bool Running(const v1::ContainerDetail& detail) {
+  return detail.state().status() == "running" ||
+         detail.state().status() == "paused";
+}
+
+// Matches a `docker ps --filter` value set against one container.
+bool MatchesFilters(
+    const v1::ContainerDetail& detail,
+    const google::protobuf::Map<std::string, v1::FilterValues>& filters) {
+  for (const auto& [key, values] : filters) {
+    auto any = [&](auto pred) {
+      for (const std::string& value : values.values()) {
+        if (pred(value)) return true;
+      }
+      return values.values().empty();
+    };
+    bool ok = true;
+    if (key == "id") {
+      ok = any([&](const std::string& v) {
+        return absl::StartsWith(detail.id(), v);
+      });
+    } else if (key == "name") {
+      ok = any([&](const std::string& v) {
+        return absl::StrContains(detail.name(), absl::StripPrefix(v, "/"));
+      });
+    } else if (key == "status") {
+      ok = any(
+          [&](const std::string& v) { return detail.state().status() == v; });
+    } else if (key == "exited") {
+      ok = any([&](const std::string& v) {
+        return detail.state().status() == "exited" &&
+               std::to_string(detail.state().exit_code()) == v;
+      });
+    } else if (key == "label") {
+      ok = any([&](const std::string& v) {
+        size_t eq = v.find('=');
+        auto it = detail.config().labels().find(v.substr(0, eq));
+        if (it == detail.config().labels().end()) return false;
+        return eq == std::string::npos || it->second == v.substr(eq + 1);
+      });
+    } else if (key == "ancestor") {
+      ok = any([&](const std::string& v) {
+        return detail.config().image() == v ||
+               absl::StartsWith(detail.image_id(), v) ||
+               absl::StartsWith(detail.image_id(), "sha256:" + v);
+      });
+    }
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+struct ContainerCore::Entry {
+  v1::ContainerDetail detail;
+  // Bumped at every exit, so a waiter sees "the next exit".
+  int exits = 0;
+  // Bumped at every start that got as far as a listening shim.
+  int starts = 0;
+  bool removed = false;
+  bool starting = false;
+  // Stopped by the user: the restart policy leaves it alone.
+  bool stopped_by_user = false;
+  int pending_attaches = 0;
+  // The shim's socket for the current run; "" when not running.
+  std::string socket;
+  bool rootfs_held = false;
+  std::string netns;
+};
+
+ContainerCore::ContainerCore(ContainerCoreOptions options, GraphDriver* driver,
+                             ImageCore* images)
+    : options_(std::move(options)), driver_(driver), images_(images) {}
+
+// Monitor threads block on shims for as long as containers run; the
+// process exits under them.
+ContainerCore::~ContainerCore() = default;
+
+std::string ContainerCore::Bundle(const std::string& id) const {
+  return absl::StrCat(options_.run_root, "/", id);
+}
+
+absl::Status ContainerCore::Persist(const Entry& entry) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions print;
+  print.preserve_proto_field_names = true;
+  auto status =
+      google::protobuf::util::MessageToJsonString(entry.detail, &json, print);
+  if (!status.ok()) {
+    return absl::InternalError(
+        absl::StrCat("serialize container state: ", status.ToString()));
+  }
+  return WriteFileAtomic(
+      absl::StrCat(options_.root, "/", entry.detail.id(), "/", kConfigFile),
+      json, 0600);
+}
+
+absl::StatusOr<std::shared_ptr<ContainerCore::Entry>> ContainerCore::Find(
+    const std::string& name) {
+  if (name.empty()) return absl::NotFoundError("No such container: ");
+  if (auto it = containers_.find(name); it != containers_.end()) {
+    return it->second;
+  }
+  std::string slashed = absl::StartsWith(name, "/") ? name : "/" + name;
+  if (auto it = names_.find(slashed); it != names_.end()) {
+    return containers_.at(it->second);
+  }
+  std::shared_ptr<Entry> found;
+  for (const auto& [id, entry] : containers_) {
+    if (!absl::StartsWith(id, name)) continue;
+    if (found) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("multiple IDs found with provided prefix: ", name));
+    }
+    found = entry;
+  }
+  if (!found) {
+    return absl::NotFoundError(absl::StrCat("No such container: ", name));
+  }
+  return found;
+}
+
+absl::Status ContainerCore::Restore() {
+  BERTH_RETURN_IF_ERROR(MakeDirs(options_.root, 0710));
+  BERTH_RETURN_IF_ERROR(MakeDirs(options_.run_root, 0700));
+  std::vector<std::shared_ptr<Entry>> running;
+  {
+    absl::MutexLock lock(&mu_);
+    std::error_code error;
+    for (const auto& dir :
+         std::filesystem::directory_iterator(options_.root, error)) {
+      std::string id = dir.path().filename();
+      absl::StatusOr<std::string> json =
+          ReadFile(absl::StrCat(dir.path().string(), "/", kConfigFile));
+      auto entry = std::make_shared<Entry>();
+      if (!json.ok() ||
+          !google::protobuf::util::JsonStringToMessage(*json, &entry->detail)
+               .ok() ||
+          entry->detail.id() != id) {
+        // A create that crashed before its state was written.
+        LOG(WARNING) << "removing incomplete container " << id;
+        (void)driver_->Remove(id);
+        std::filesystem::remove_all(dir.path(), error);
+        continue;
+      }
+      names_[entry->detail.name()] = id;
+      containers_[id] = entry;
+      if (Running(entry->detail)) running.push_back(entry);
+    }
+    for (const std::shared_ptr<Entry>& entry : running) {
+      const std::string& id = entry->detail.id();
+      std::string bundle = Bundle(id);
+      absl::StatusOr<std::string> rootfs = driver_->Get(id);
+      entry->rootfs_held = rootfs.ok();
+      if (entry->detail.host_config().network_mode() != "host") {
+        entry->netns = absl::StrCat(bundle, "/netns");
+      }
+      absl::StatusOr<ExitRecord> exit = ReadExitFile(bundle);
+      if (exit.ok()) {
+        LOG(INFO) << "container " << id.substr(0, 12)
+                  << " exited while berth-daemon was away (code "
+                  << exit->exit_code << ")";
+        OnExit(*entry, exit->exit_code, exit->oom_killed, exit->finished_ns);
+        continue;
+      }
+      entry->socket = absl::StrCat(bundle, "/", shim::kSocketFile);
+      std::thread(&ContainerCore::Monitor, this, entry, entry->exits).detach();
+      LOG(INFO) << "reconnected to the shim of container " << id.substr(0, 12);
+    }
+  }
+  images_->SetContainerUser(
+      [this](const Digest& image) { return ImageUser(image); });
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::CreateContainerReply> ContainerCore::Create(
+    const v1::CreateContainerRequest& request) {
+  std::string name = request.name();
+  if (!name.empty()) BERTH_RETURN_IF_ERROR(ValidateContainerName(name));
+  if (request.config().image().empty()) {
+    return absl::InvalidArgumentError("config.Image is required");
+  }
+  BERTH_ASSIGN_OR_RETURN(Image image,
+                         images_->Resolve(request.config().image()));
+  auto entry = std::make_shared<Entry>();
+  v1::ContainerDetail& detail = entry->detail;
+  *detail.mutable_config() = request.config();
+  *detail.mutable_host_config() = request.host_config();
+  BERTH_RETURN_IF_ERROR(MergeImageConfig(JsonObject(image.config, "config"),
+                                         detail.mutable_config()));
+  BERTH_RETURN_IF_ERROR(ValidateHostConfig(detail.host_config()));
+  if (detail.host_config().network_mode().empty()) {
+    detail.mutable_host_config()->set_network_mode("bridge");
+  }
+  BERTH_ASSIGN_OR_RETURN(std::string parent_layer, images_->TopLayerId(image));
+
+  std::string id = RandomId();
+  detail.set_id(id);
+  if (detail.config().hostname().empty()) {
+    detail.mutable_config()->set_hostname(id.substr(0, 12));
+  }
+  std::vector<std::string> command(detail.config().entrypoint().begin(),
+                                   detail.config().entrypoint().end());
+  command.insert(command.end(), detail.config().cmd().begin(),
+                 detail.config().cmd().end());
+  detail.set_path(command[0]);
+  for (size_t i = 1; i < command.size(); ++i) detail.add_args(command[i]);
+  detail.set_created(Rfc3339(NowNs()));
+  detail.set_image_id(image.id.ToString());
+  std::string dir = absl::StrCat(options_.root, "/", id);
+  detail.set_log_path(absl::StrCat(dir, "/", id, "-json.log"));
+  detail.set_driver(driver_->Name());
+  detail.set_exec_driver(options_.exec_driver);
+  detail.set_hostname_path(absl::StrCat(dir, "/hostname"));
+  detail.set_hosts_path(absl::StrCat(dir, "/hosts"));
+  detail.set_resolv_conf_path(absl::StrCat(dir, "/resolv.conf"));
+  v1::ContainerState* state = detail.mutable_state();
+  state->set_status("created");
+  state->set_started_at(kZeroTime);
+  state->set_finished_at(kZeroTime);
+
+  absl::MutexLock lock(&mu_);
+  if (shutting_down_) return absl::UnavailableError("the daemon is stopping");
+  if (name.empty()) {
+    do {
+      name = RandomContainerName();
+    } while (names_.contains("/" + name));
+  }
+  name = absl::StartsWith(name, "/") ? name : "/" + name;
+  if (auto it = names_.find(name); it != names_.end()) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        "Conflict. The container name \"", name,
+        "\" is already in use by container \"", it->second,
+        "\". You have to remove (or rename) that container to be able to "
+        "reuse that name."));
+  }
+  detail.set_name(name);
+  BERTH_RETURN_IF_ERROR(driver_->Create(id, parent_layer));
+  absl::Status status = MakeDirs(dir, 0710);
+  if (status.ok()) status = Persist(*entry);
+  if (!status.ok()) {
+    (void)driver_->Remove(id);
+    std::error_code error;
+    std::filesystem::remove_all(dir, error);
+    return status;
+  }
+  containers_[id] = entry;
+  names_[name] = id;
+  LOG(INFO) << "created container " << id.substr(0, 12) << " " << name;
+  v1::CreateContainerReply reply;
+  reply.set_id(id);
+  return reply;
+}
+
+absl::Status ContainerCore::PrepareFiles(Entry& entry) {
+  const v1::ContainerDetail& detail = entry.detail;
+  const std::string& hostname = detail.config().hostname();
+  BERTH_RETURN_IF_ERROR(
+      WriteFileAtomic(detail.hostname_path(), hostname + "\n", 0644));
+  std::string hosts =
+      "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+      "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\t"
+      "ip6-allnodes\nff02::2\tip6-allrouters\n";
+  for (const std::string& extra : detail.host_config().extra_hosts()) {
+    size_t colon = extra.find(':');
+    if (colon == std::string::npos) continue;
+    absl::StrAppend(&hosts, extra.substr(colon + 1), "\t",
+                    extra.substr(0, colon), "\n");
+  }
+  BERTH_RETURN_IF_ERROR(WriteFileAtomic(detail.hosts_path(), hosts, 0644));
+  // The host's resolvers, less loopback ones the container cannot reach.
+  std::string resolv;
+  absl::StatusOr<std::string> host_resolv = ReadFile("/etc/resolv.conf");
+  if (detail.host_config().dns().empty() && host_resolv.ok()) {
+    for (absl::string_view line : absl::StrSplit(*host_resolv, '\n')) {
+      absl::string_view rest = line;
+      if (absl::ConsumePrefix(&rest, "nameserver") &&
+          (absl::StrContains(rest, "127.") || absl::StrContains(rest, "::1"))) {
+        continue;
+      }
+      if (!line.empty()) absl::StrAppend(&resolv, line, "\n");
+    }
+  }
+  for (const std::string& dns : detail.host_config().dns()) {
+    absl::StrAppend(&resolv, "nameserver ", dns, "\n");
+  }
+  if (!detail.host_config().dns_search().empty()) {
+    absl::StrAppend(&resolv, "search ",
+                    absl::StrJoin(detail.host_config().dns_search(), " "),
+                    "\n");
+  }
+  return WriteFileAtomic(detail.resolv_conf_path(), resolv, 0644);
+}
+
+void ContainerCore::ReleaseRuntime(Entry& entry) {
+  const std::string& id = entry.detail.id();
+  if (entry.rootfs_held) {
+    absl::Status put = driver_->Put(id);
+    if (!put.ok()) LOG(WARNING) << "container " << id << ": " << put;
+    entry.rootfs_held = false;
+  }
+  if (!entry.netns.empty()) {
+    absl::Status removed = RemoveNetns(entry.netns);
+    if (!removed.ok()) LOG(WARNING) << "container " << id << ": " << removed;
+    entry.netns.clear();
+  }
+  entry.socket.clear();
+  std::error_code error;
+  std::filesystem::remove_all(Bundle(id), error);
+}
+
+absl::StatusOr<v1::StartContainerReply> ContainerCore::Start(
+    const std::string& name) {
+  absl::MutexLock lock(&mu_);
+  BERTH_ASSIGN_OR_RETURN(std::shared_ptr<Entry> entry, Find(name));
+  v1::StartContainerReply reply;
+  if (Running(entry->detail) || entry->starting) {
+    reply.set_already_running(true);
+    return reply;
+  }
+  if (shutting_down_) return absl::UnavailableError("the daemon is stopping");
+  entry->stopped_by_user = false;
+  absl::Status started = StartLocked(entry);
+  if (!started.ok() && entry->detail.host_config().auto_remove()) {
+    // As dockerd: an auto-remove container that cannot start goes, and the
+    // docker CLI waits for that before it reports the error.
+    absl::Status removed = RemoveLocked(entry);
+    if (!removed.ok())
+      LOG(WARNING) << "auto-remove " << name << ": " << removed;
+  }
+  BERTH_RETURN_IF_ERROR(started);
+  return reply;
+}
+
+absl::Status ContainerCore::StartLocked(std::shared_ptr<Entry> entry) {
+  v1::ContainerDetail& detail = entry->detail;
+  const std::string id = detail.id();
+  const std::string bundle = Bundle(id);
+  auto fail = [&](absl::Status status) {
+    ReleaseRuntime(*entry);
+    v1::ContainerState* state = detail.mutable_state();
+    state->set_error(std::string(status.message()));
+    // As dockerd: a missing or unrunnable command is the exit code the
+    // shell would give, and the API says 400.
+    if (absl::IsNotFound(status) || absl::IsPermissionDenied(status)) {
+      state->set_exit_code(absl::IsNotFound(status) ? 127 : 126);
+      status = absl::InvalidArgumentError(absl::StrCat(
+          "failed to create task for container: ", status.message()));
+    } else {
+      state->set_exit_code(128);
+    }
+    (void)Persist(*entry);
+    return status;
+  };
+
+  std::error_code error;
+  std::filesystem::remove_all(bundle, error);
+  BERTH_RETURN_IF_ERROR(MakeDirs(bundle, 0700));
+  absl::StatusOr<std::string> rootfs = driver_->Get(id);
+  if (!rootfs.ok()) return fail(rootfs.status());
+  entry->rootfs_held = true;
+  absl::Status status = PrepareFiles(*entry);
+  if (!status.ok()) return fail(status);
+
+  ContainerPaths paths;
+  paths.rootfs = *rootfs;
+  paths.hostname_file = detail.hostname_path();
+  paths.hosts_file = detail.hosts_path();
+  paths.resolv_conf_file = detail.resolv_conf_path();
+  paths.cgroups_path = absl::StrCat("/berth/", id);
+  paths.init_binary = options_.init_binary;
+  if (detail.host_config().network_mode() != "host") {
+    entry->netns = absl::StrCat(bundle, "/netns");
+    status = CreateNetns(entry->netns);
+    if (!status.ok()) {
+      entry->netns.clear();
+      return fail(status);
+    }
+    paths.netns = entry->netns;
+  }
+  absl::StatusOr<runtime::Spec> spec = BuildSpec(detail, paths);
+  if (!spec.ok()) return fail(spec.status());
+  status = WriteFileAtomic(absl::StrCat(bundle, "/config.json"),
+                           runtime::WriteOciConfig(*spec, *rootfs), 0600);
+  if (!status.ok()) return fail(status);
+
+  shim::ShimConfig shim_config;
+  shim_config.id = id;
+  shim_config.runtime = options_.exec_driver;
+  shim_config.runc_path = options_.runc_binary;
+  shim_config.tty = detail.config().tty();
+  shim_config.open_stdin = detail.config().open_stdin();
+  shim_config.stdin_once = detail.config().stdin_once();
+  shim_config.log_path = detail.log_path();
+  shim_config.log_max_size = options_.log_max_size;
+  shim_config.log_max_files = options_.log_max_files;
+  const auto& log_options = detail.host_config().log_config();
+  if (auto it = log_options.find("max-size"); it != log_options.end()) {
+    absl::StatusOr<int64_t> size = ParseByteSize(it->second);
+    if (!size.ok()) return fail(size.status());
+    shim_config.log_max_size = *size;
+  }
+  if (auto it = log_options.find("max-file"); it != log_options.end()) {
+    if (!absl::SimpleAtoi(it->second, &shim_config.log_max_files) ||
+        shim_config.log_max_files < 1) {
+      return fail(absl::InvalidArgumentError(
+          absl::StrCat("invalid value for max-file: ", it->second)));
+    }
+  }
+  shim_config.attach_wait = entry->pending_attaches;
+  status = WriteFileAtomic(absl::StrCat(bundle, "/", shim::kConfigFile),
+                           shim::SerializeShimConfig(shim_config), 0600);
+  if (!status.ok()) return fail(status);
+
+  // The shim may wait for attaches, which need the lock: launch without it.
+  entry->starting = true;
+  std::string socket = absl::StrCat(bundle, "/", shim::kSocketFile);
+  mu_.Unlock();
+  absl::StatusOr<pid_t> pid = LaunchShim(options_.shim_binary, bundle, [&] {
+    absl::MutexLock listening(&mu_);
+    entry->socket = socket;
+    ++entry->starts;
+  });
+  mu_.Lock();
+  entry->starting = false;
+  if (!pid.ok()) return fail(pid.status());
+
+  v1::ContainerState* state = detail.mutable_state();
+  state->set_status("running");
+  state->set_pid(*pid);
+  state->set_exit_code(0);
+  state->set_error("");
+  state->set_oom_killed(false);
+  state->set_started_at(Rfc3339(NowNs()));
+  (void)Persist(*entry);
+  std::thread(&ContainerCore::Monitor, this, entry, entry->exits).detach();
+  LOG(INFO) << "started container " << id.substr(0, 12) << " pid " << *pid;
+  return absl::OkStatus();
+}
+
+void ContainerCore::Monitor(std::shared_ptr<Entry> entry, int exits) {
+  std::string socket;
+  std::string bundle;
+  {
+    absl::MutexLock lock(&mu_);
+    socket = entry->socket;
+    bundle = Bundle(entry->detail.id());
+  }
+  absl::StatusOr<ShimExit> exit = WaitForShimExit(socket);
+  // The exit file is the record; the socket's answer only says when.
+  absl::StatusOr<ExitRecord> record = ReadExitFile(bundle);
+  ExitRecord result;
+  if (record.ok()) {
+    result = *record;
+  } else if (exit.ok()) {
+    result.exit_code = exit->exit_code;
+    result.oom_killed = exit->oom_killed;
+    result.finished_ns = NowNs();
+  } else {
+    LOG(WARNING) << "container " << entry->detail.id().substr(0, 12)
+                 << ": its shim went away without recording an exit";
+    result.exit_code = 255;
+    result.finished_ns = NowNs();
+  }
+  absl::MutexLock lock(&mu_);
+  if (entry->exits == exits && Running(entry->detail) && !entry->removed) {
+    OnExit(*entry, result.exit_code, result.oom_killed, result.finished_ns);
+  }
+}
+
+void ContainerCore::OnExit(Entry& entry, int exit_code, bool oom_killed,
+                           int64_t finished_ns) {
+  v1::ContainerState* state = entry.detail.mutable_state();
+  state->set_status("exited");
+  state->set_pid(0);
+  state->set_exit_code(exit_code);
+  state->set_oom_killed(oom_killed);
+  state->set_finished_at(Rfc3339(finished_ns));
+  ++entry.exits;
+  ReleaseRuntime(entry);
+  (void)Persist(entry);
+  const std::string id = entry.detail.id();
+  LOG(INFO) << "container " << id.substr(0, 12) << " exited with " << exit_code;
+  if (entry.detail.host_config().auto_remove()) {
+    std::shared_ptr<Entry> self = containers_.at(id);
+    absl::Status removed = RemoveLocked(self);
+    if (!removed.ok()) LOG(WARNING) << "auto-remove " << id << ": " << removed;
+    return;
+  }
+  const v1::RestartPolicy& policy = entry.detail.host_config().restart_policy();
+  bool restart =
+      !entry.stopped_by_user && !shutting_down_ &&
+      (policy.name() == "always" || policy.name() == "unless-stopped" ||
+       (policy.name() == "on-failure" && exit_code != 0 &&
+        (policy.maximum_retry_count() == 0 ||
+         state->restart_count() < policy.maximum_retry_count())));
+  if (!restart) return;
+  // Docker's backoff: 100 ms, doubling, capped at a minute.
+  int count = state->restart_count();
+  state->set_restart_count(count + 1);
+  absl::Duration delay = std::min(
+      absl::Milliseconds(100) * (1 << std::min(count, 10)), absl::Minutes(1));
+  std::shared_ptr<Entry> self = containers_.at(id);
+  std::thread([this, self, delay, exits = entry.exits] {
+    absl::SleepFor(delay);
+    absl::MutexLock lock(&mu_);
+    if (self->exits == exits && !self->removed && !self->stopped_by_user &&
+        !shutting_down_ && !Running(self->detail)) {
+      absl::Status status = StartLocked(self);
+      if (!status.ok()) {
+        LOG(WARNING) << "restarting " << self->detail.id() << ": " << status;
+      }
+    }
+  }).detach();
+}
+
+absl::Status ContainerCore::Signal(Entry& entry, int signo) {
+  if (!Running(entry.detail) || entry.socket.empty()) {
+    return absl::AbortedError(
+        absl::StrCat("Container ", entry.detail.id(), " is not running"));
+  }
+  return ShimRequest(entry.socket, absl::StrCat("kill ", signo));
+}
+
+bool ContainerCore::AwaitStopped(const std::shared_ptr<Entry>& entry,
+                                 int timeout_s) {
+  auto stopped = [&] { return !Running(entry->detail); };
+  if (timeout_s < 0) {
+    mu_.Await(absl::Condition(&stopped));
+    return true;
+  }
+  return mu_.AwaitWithTimeout(absl::Condition(&stopped),
+                              absl::Seconds(timeout_s));
+}
+
+absl::Status ContainerCore::Kill(const v1::KillContainerRequest& request) {
+  absl::MutexLock lock(&mu_);
+  BERTH_ASSIGN_OR_RETURN(std::shared_ptr<Entry> entry, Find(request.id()));
+  BERTH_ASSIGN_OR_RETURN(
+      int signo,
+      ParseSignal(request.signal().empty() ? "KILL" : request.signal()));
+  BERTH_RETURN_IF_ERROR(Signal(*entry, signo));
+  if (signo == SIGKILL) entry->stopped_by_user = true;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::StopContainerReply> ContainerCore::Stop(
+    const v1::StopContainerRequest& request) {
+  absl::MutexLock lock(&mu_);
+  BERTH_ASSIGN_OR_RETURN(std::shared_ptr<Entry> entry, Find(request.id()));
+  v1::StopContainerReply reply;
+  if (!Running(entry->detail)) {
+    reply.set_not_running(true);
+    return reply;
+  }
+  entry->stopped_by_user = true;
+  std::string signal_name = request.signal();
+  if (signal_name.empty()) signal_name = entry->detail.config().stop_signal();
+  if (signal_name.empty()) signal_name = "TERM";
+  BERTH_ASSIGN_OR_RETURN(int signo, ParseSignal(signal_name));
+  int timeout = request.timeout();
+  if (timeout < 0) {
+    timeout = entry->detail.config().stop_timeout() >= 0
+                  ? entry->detail.config().stop_timeout()
+                  : kDefaultStopTimeout;
+  }
+  if (entry->detail.state().status() == "paused") {
+    (void)ShimRequest(entry->socket, "resume");
+  }
+  absl::Status signalled = Signal(*entry, signo);
+  if (!signalled.ok() || !AwaitStopped(entry, timeout)) {
+    if (Running(entry->detail)) {
+      BERTH_RETURN_IF_ERROR(Signal(*entry, SIGKILL));
+      AwaitStopped(entry, -1);
+    }
+  }
+  return reply;
+}
+
+absl::Status ContainerCore::Restart(const v1::StopContainerRequest& request) {
+  BERTH_RETURN_IF_ERROR(Stop(request).status());
+  return Start(request.id()).status();
+}
+
+absl::StatusOr<v1::WaitContainerReply> ContainerCore::Wait(
+    const v1::WaitContainerRequest& request,
+    const std::function<bool()>& cancelled) {
+  absl::MutexLock lock(&mu_);
+  BERTH_ASSIGN_OR_RETURN(std::shared_ptr<Entry> entry, Find(request.id()));
+  const std::string& condition = request.condition();
+  if (!condition.empty() && condition != "not-running" &&
+      condition != "next-exit" && condition != "removed") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid condition: \"", condition, "\""));
+  }
+  int exits = entry->exits;
+  auto done = [&] {
+    if (condition == "removed") return entry->removed;
+    if (condition == "next-exit") return entry->exits != exits;
+    return !Running(entry->detail) && !entry->starting;
+  };
+  while (
+      !mu_.AwaitWithTimeout(absl::Condition(&done), absl::Milliseconds(250))) {
+    if (cancelled()) return absl::CancelledError("the client went away");
+  }
+  v1::WaitContainerReply reply;
+  reply.set_status_code(entry->detail.state().exit_code());
+  return reply;
+}
+
+absl::Status ContainerCore::RemoveLocked(std::shared_ptr<Entry> entry) {
+  const std::string id = entry->detail.id();
+  entry->detail.mutable_state()->set_status("removing");
+  ReleaseRuntime(*entry);
+  absl::Status status = driver_->Remove(id);
+  if (!status.ok()) {
+    entry->detail.mutable_state()->set_status("dead");
+    (void)Persist(*entry);
+    return status;
+  }
+  std::error_code error;
+  std::filesystem::remove_all(absl::StrCat(options_.root, "/", id), error);
+  names_.erase(entry->detail.name());
+  containers_.erase(id);
+  entry->removed = true;
+  LOG(INFO) << "removed container " << id.substr(0, 12);
+  return absl::OkStatus();
+}
+
+absl::Status ContainerCore::Remove(const v1::RemoveContainerRequest& request) {
+  absl::MutexLock lock(&mu_);
+  BERTH_ASSIGN_OR_RETURN(std::shared_ptr<Entry> entry, Find(request.id()));
+  if (Running(entry->detail) || entry->starting) {
+    if (!request.force()) {
+      return absl::AbortedError(absl::StrCat(
+          "cannot remove container \"", entry->detail.name(),
+          "\": container is running: stop the container before removing or "
+          "force remove"));
+    }
+    entry->stopped_by_user = true;
+    if (entry->detail.state().status() == "paused") {
+      (void)ShimRequest(entry->socket, "resume");
+    }
+    (void)Signal(*entry, SIGKILL);
+    AwaitStopped(entry, -1);
+    // Auto-remove may have taken it already.
+    if (entry->removed) return absl::OkStatus();
+  }
+  return RemoveLocked(entry);
+}
+
+absl::StatusOr<v1::ListContainersReply> ContainerCore::List(
+    const v1::ListContainersRequest& request) {
+  std::vector<v1::ContainerDetail> details;
+  {
+    absl::MutexLock lock(&mu_);
+    details.reserve(containers_.size());
+    for (const auto& [id, entry] : containers_) {
+      bool all = request.all() || request.limit() > 0;
+      if (!all && !Running(entry->detail)) continue;
+      if (!MatchesFilters(entry->detail, request.filters())) continue;
+      details.push_back(entry->detail);
+    }
+  }
+  std::sort(details.begin(), details.end(), [](const auto& a, const auto& b) {
+    return a.created() > b.created();
+  });
+  if (request.limit() > 0 && details.size() > size_t(request.limit())) {
+    details.resize(request.limit());
+  }
+  v1::ListContainersReply reply;
+  for (const v1::ContainerDetail& detail : details) {
+    v1::ContainerSummary* summary = reply.add_containers();
+    summary->set_id(detail.id());
+    summary->add_names(detail.name());
+    summary->set_image(detail.config().image());
+    summary->set_image_id(detail.image_id());
+    std::vector<std::string> command = {detail.path()};
+    command.insert(command.end(), detail.args().begin(), detail.args().end());
+    summary->set_command(absl::StrJoin(command, " "));
+    summary->set_created(ParseTime(detail.created()) / 1000000000);
+    summary->set_state(detail.state().status());
+    summary->set_status(StatusText(detail.state()));
+    *summary->mutable_labels() = detail.config().labels();
+    summary->set_network_mode(detail.host_config().network_mode());
+    *summary->mutable_mounts() = detail.mounts();
+  }
+  return reply;
+}
+
+absl::StatusOr<v1::ContainerDetail> ContainerCore::Inspect(
+    const std::string& name) {
+  absl::MutexLock lock(&mu_);
+  BERTH_ASSIGN_OR_RETURN(std::shared_ptr<Entry> entry, Find(name));
+  v1::ContainerDetail detail = entry->detail;
+  (*detail.mutable_graph_driver_data())["MergedDir"] =
+      driver_->DiffDir(detail.id());
+  return detail;
+}
+
+absl::Status ContainerCore::Logs(
+    const v1::LogsRequest& request,
+    const std::function<bool(const v1::LogsReply&)>& send,
+    const std::function<bool()>& cancelled) {
+  std::shared_ptr<Entry> entry;
+  LogSource source;
+  v1::LogsReply first;
+  {
+    absl::MutexLock lock(&mu_);
+    BERTH_ASSIGN_OR_RETURN(entry, Find(request.id()));
+    first.set_tty(entry->detail.config().tty());
+    source.path = entry->detail.log_path();
+    source.max_files = options_.log_max_files;
+    const auto& log_options = entry->detail.host_config().log_config();
+    if (auto it = log_options.find("max-file"); it != log_options.end()) {
+      (void)absl::SimpleAtoi(it->second, &source.max_files);
+    }
+  }
+  if (!send(first)) return absl::OkStatus();
+  source.running = [&] {
+    absl::MutexLock lock(&mu_);
+    return Running(entry->detail) || entry->starting;
+  };
+  source.cancelled = cancelled;
+  // Batches keep the message count down for a long log.
+  v1::LogsReply batch;
+  size_t bytes = 0;
+  auto flush = [&] {
+    bool ok = batch.entries().empty() || send(batch);
+    batch.clear_entries();
+    bytes = 0;
+    return ok;
+  };
+  absl::Status status = ReadLogs(source, request, [&](const v1::LogEntry& e) {
+    *batch.add_entries() = e;
+    bytes += e.data().size();
+    // While following, each entry goes out at once.
+    if (request.follow() || bytes > 256 * 1024) return flush();
+    return true;
+  });
+  flush();
+  return status;
+}
+
+absl::Status ContainerCore::Attach(
+    const v1::AttachRequest& request,
+    const std::function<bool(const v1::AttachEvent&)>& send,
+    const std::function<bool()>& cancelled) {
+  absl::MutexLock lock(&mu_);
+  BERTH_ASSIGN_OR_RETURN(std::shared_ptr<Entry> entry, Find(request.id()));
+  // A stopped container is attached for its next start (`docker start
+  // -a`); the docker CLI itself refuses `docker attach` to one.
+  // Counted before the client hears anything: it sends start as soon as
+  // it has its answer, and that start must know to wait for this attach.
+  bool waiting = entry->socket.empty();
+  int starts = entry->starts;
+  if (waiting) ++entry->pending_attaches;
+  v1::AttachEvent settings;
+  settings.set_tty(entry->detail.config().tty());
+  settings.set_stdin_once(entry->detail.config().stdin_once());
+  bool gone = !send(settings);
+  if (waiting) {
+    auto ready = [&] { return entry->starts != starts || entry->removed; };
+    while (!gone && !mu_.AwaitWithTimeout(absl::Condition(&ready),
+                                          absl::Milliseconds(250))) {
+      gone = cancelled();
+    }
+    --entry->pending_attaches;
+  }
+  if (gone) return absl::CancelledError("the client went away");
+  if (entry->socket.empty()) {
+    return absl::NotFoundError(
+        absl::StrCat("No such container: ", request.id()));
+  }
+  v1::AttachEvent target;
+  target.set_socket(entry->socket);
+  send(target);
+  return absl::OkStatus();
+}
+
+absl::Status ContainerCore::Resize(const v1::ResizeRequest& request) {
+  absl::MutexLock lock(&mu_);
+  BERTH_ASSIGN_OR_RETURN(std::shared_ptr<Entry> entry, Find(request.id()));
+  if (!Running(entry->detail)) {
+    return absl::AbortedError(
+        absl::StrCat("Container ", entry->detail.id(), " is not running"));
+  }
+  if (!entry->detail.config().tty()) return absl::OkStatus();
+  return ShimRequest(entry->socket, absl::StrCat("resize ", request.height(),
+                                                 " ", request.width()));
+}
+
+std::string ContainerCore::ImageUser(const Digest& image) {
+  absl::MutexLock lock(&mu_);
+  std::string id = image.ToString();
+  for (const auto& [container_id, entry] : containers_) {
+    if (entry->detail.image_id() == id) return container_id.substr(0, 12);
+  }
+  return "";
+}
+
+void ContainerCore::Shutdown() {
+  absl::MutexLock lock(&mu_);
+  shutting_down_ = true;
+}
+
+}  // namespace berth

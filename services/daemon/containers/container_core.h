@@ -1,0 +1,114 @@
+#ifndef BERTH_SERVICES_DAEMON_CONTAINERS_CONTAINER_CORE_H_
+#define BERTH_SERVICES_DAEMON_CONTAINERS_CONTAINER_CORE_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "proto/container.pb.h"
+#include "services/daemon/graphdriver/driver.h"
+#include "services/daemon/images/image_core.h"
+
+namespace berth {
+
+struct ContainerCoreOptions {
+  // <data-root>/containers: config.v2.json and the json-file log, per
+  // container.
+  std::string root;
+  // <exec-root>/containers: each running container's bundle (config.json,
+  // shim.json, the shim's socket and exit file, the netns pin).
+  std::string run_root;
+  std::string shim_binary;
+  // tini, bind-mounted as /sbin/docker-init for --init.
+  std::string init_binary = "/usr/bin/docker-init";
+  // "native" or "oci".
+  std::string exec_driver = "native";
+  std::string runc_binary = "runc";
+  // json-file defaults when the container sets none: rotation is on, as
+  // users ask for it.
+  int64_t log_max_size = 20 << 20;
+  int log_max_files = 5;
+};
+
+// The daemon's container half: every container job and RPC is an adapter
+// over one of these methods. Thread-safe.
+class ContainerCore {
+ public:
+  ContainerCore(ContainerCoreOptions options, GraphDriver* driver,
+                ImageCore* images);
+  ~ContainerCore();
+
+  // Loads every container; reconnects to the shims of running ones and
+  // records the exits that happened while the daemon was away.
+  absl::Status Restore();
+
+  absl::StatusOr<v1::CreateContainerReply> Create(
+      const v1::CreateContainerRequest& request);
+  absl::StatusOr<v1::StartContainerReply> Start(const std::string& name);
+  absl::StatusOr<v1::StopContainerReply> Stop(
+      const v1::StopContainerRequest& request);
+  absl::Status Restart(const v1::StopContainerRequest& request);
+  absl::Status Kill(const v1::KillContainerRequest& request);
+  // Blocks until the condition holds or `cancelled` says so.
+  absl::StatusOr<v1::WaitContainerReply> Wait(
+      const v1::WaitContainerRequest& request,
+      const std::function<bool()>& cancelled);
+  absl::Status Remove(const v1::RemoveContainerRequest& request);
+  absl::StatusOr<v1::ListContainersReply> List(
+      const v1::ListContainersRequest& request);
+  absl::StatusOr<v1::ContainerDetail> Inspect(const std::string& name);
+  absl::Status Logs(const v1::LogsRequest& request,
+                    const std::function<bool(const v1::LogsReply&)>& send,
+                    const std::function<bool()>& cancelled);
+  // Sends the stream settings, then (once it runs) the shim's socket.
+  absl::Status Attach(const v1::AttachRequest& request,
+                      const std::function<bool(const v1::AttachEvent&)>& send,
+                      const std::function<bool()>& cancelled);
+  absl::Status Resize(const v1::ResizeRequest& request);
+
+  // The short ID of a container made from `image`, "" if none.
+  std::string ImageUser(const Digest& image);
+  // berth-daemon is stopping: nothing new starts. Running containers keep
+  // running under their shims.
+  void Shutdown();
+
+ private:
+  struct Entry;
+
+  absl::StatusOr<std::shared_ptr<Entry>> Find(const std::string& name)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status Persist(const Entry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::string Bundle(const std::string& id) const;
+  absl::Status StartLocked(std::shared_ptr<Entry> entry)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status PrepareFiles(Entry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Monitor(std::shared_ptr<Entry> entry, int generation);
+  void OnExit(Entry& entry, int exit_code, bool oom_killed, int64_t finished_ns)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ReleaseRuntime(Entry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status RemoveLocked(std::shared_ptr<Entry> entry)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status Signal(Entry& entry, int signo)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Waits up to `timeout_s` (forever when negative) for the container to
+  // stop running.
+  bool AwaitStopped(const std::shared_ptr<Entry>& entry, int timeout_s)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const ContainerCoreOptions options_;
+  GraphDriver* const driver_;
+  ImageCore* const images_;
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, std::shared_ptr<Entry>> containers_
+      ABSL_GUARDED_BY(mu_);
+  // "/name" -> ID.
+  absl::flat_hash_map<std::string, std::string> names_ ABSL_GUARDED_BY(mu_);
+  bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace berth
+
+#endif  // BERTH_SERVICES_DAEMON_CONTAINERS_CONTAINER_CORE_H_

@@ -1,0 +1,39 @@
+#include "services/daemon/containers/container_names.h"
+
+#include <random>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+
+namespace berth {
+
+absl::Status ValidateContainerName(absl::string_view name) {
+  absl::string_view bare = absl::StripPrefix(name, "/");
+  bool valid = bare.size() >= 2 && absl::ascii_isalnum(bare[0]);
+  for (char c : bare.substr(1)) {
+    valid &= absl::ascii_isalnum(c) || c == '_' || c == '.' || c == '-';
+  }
+  if (!valid) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Invalid container name (", name,
+                     "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"));
+  }
+  return absl::OkStatus();
+}
+
+std::string RandomContainerName() {
+  static constexpr const char* kAdjectives[] = {
+      "brave",  "calm",  "eager",  "fervent", "gallant",  "happy",
+      "jolly",  "keen",  "lucid",  "modest",  "nifty",    "quirky",
+      "serene", "stoic", "tender", "vibrant", "wizardly", "zealous"};
+  static constexpr const char* kNames[] = {
+      "babbage", "curie",    "dijkstra", "euler",   "hopper",  "knuth",
+      "lamport", "lovelace", "noether",  "ritchie", "shannon", "thompson",
+      "turing",  "wozniak",  "hamilton", "liskov",  "perlman", "torvalds"};
+  std::random_device random;
+  return absl::StrCat(kAdjectives[random() % std::size(kAdjectives)], "_",
+                      kNames[random() % std::size(kNames)]);
+}
+
+}  // namespace berth

@@ -1,0 +1,32 @@
+#include "services/daemon/containers/container_names.h"
+
+#include <signal.h>
+
+#include "gtest/gtest.h"
+#include "services/daemon/containers/signals.h"
+
+namespace berth {
+namespace {
+
+TEST(ContainerNamesTest, DockerRule) {
+  for (const char* good : {"web", "/web", "a1", "my_app.v2-x"}) {
+    EXPECT_TRUE(ValidateContainerName(good).ok()) << good;
+  }
+  for (const char* bad : {"", "a", "_x", "-x", "a b", "a/b", "x:y"}) {
+    EXPECT_FALSE(ValidateContainerName(bad).ok()) << bad;
+  }
+  EXPECT_TRUE(ValidateContainerName(RandomContainerName()).ok());
+}
+
+TEST(SignalsTest, NamesAndNumbers) {
+  EXPECT_EQ(*ParseSignal("SIGTERM"), SIGTERM);
+  EXPECT_EQ(*ParseSignal("term"), SIGTERM);
+  EXPECT_EQ(*ParseSignal("USR1"), SIGUSR1);
+  EXPECT_EQ(*ParseSignal("9"), SIGKILL);
+  EXPECT_FALSE(ParseSignal("SIGNOPE").ok());
+  EXPECT_FALSE(ParseSignal("0").ok());
+  EXPECT_FALSE(ParseSignal("65").ok());
+}
+
+}  // namespace
+}  // namespace berth

@@ -1,0 +1,239 @@
+#include "services/daemon/containers/container_service.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "lib/base/status_macros.h"
+#include "lib/docker/container_json.h"
+#include "lib/docker/filters.h"
+#include "lib/job/job_output.h"
+#include "lib/rpc/status.h"
+
+namespace berth {
+namespace {
+
+template <typename Reply>
+grpc::Status Answer(absl::StatusOr<Reply> result, Reply* reply) {
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  *reply = std::move(*result);
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
+grpc::Status ContainerServiceImpl::Create(
+    grpc::ServerContext*, const v1::CreateContainerRequest* request,
+    v1::CreateContainerReply* reply) {
+  return Answer(core_->Create(*request), reply);
+}
+
+grpc::Status ContainerServiceImpl::Start(grpc::ServerContext*,
+                                         const v1::ContainerRef* request,
+                                         v1::StartContainerReply* reply) {
+  return Answer(core_->Start(request->id()), reply);
+}
+
+grpc::Status ContainerServiceImpl::Stop(grpc::ServerContext*,
+                                        const v1::StopContainerRequest* request,
+                                        v1::StopContainerReply* reply) {
+  return Answer(core_->Stop(*request), reply);
+}
+
+grpc::Status ContainerServiceImpl::Restart(
+    grpc::ServerContext*, const v1::StopContainerRequest* request, v1::Empty*) {
+  return ToGrpcStatus(core_->Restart(*request));
+}
+
+grpc::Status ContainerServiceImpl::Kill(grpc::ServerContext*,
+                                        const v1::KillContainerRequest* request,
+                                        v1::Empty*) {
+  return ToGrpcStatus(core_->Kill(*request));
+}
+
+grpc::Status ContainerServiceImpl::Wait(grpc::ServerContext* context,
+                                        const v1::WaitContainerRequest* request,
+                                        v1::WaitContainerReply* reply) {
+  return Answer(
+      core_->Wait(*request, [context] { return context->IsCancelled(); }),
+      reply);
+}
+
+grpc::Status ContainerServiceImpl::Remove(
+    grpc::ServerContext*, const v1::RemoveContainerRequest* request,
+    v1::Empty*) {
+  return ToGrpcStatus(core_->Remove(*request));
+}
+
+grpc::Status ContainerServiceImpl::List(
+    grpc::ServerContext*, const v1::ListContainersRequest* request,
+    v1::ListContainersReply* reply) {
+  return Answer(core_->List(*request), reply);
+}
+
+grpc::Status ContainerServiceImpl::Inspect(grpc::ServerContext*,
+                                           const v1::ContainerRef* request,
+                                           v1::ContainerDetail* reply) {
+  return Answer(core_->Inspect(request->id()), reply);
+}
+
+grpc::Status ContainerServiceImpl::Logs(
+    grpc::ServerContext* context, const v1::LogsRequest* request,
+    grpc::ServerWriter<v1::LogsReply>* writer) {
+  return ToGrpcStatus(core_->Logs(
+      *request,
+      [writer](const v1::LogsReply& reply) { return writer->Write(reply); },
+      [context] { return context->IsCancelled(); }));
+}
+
+grpc::Status ContainerServiceImpl::Attach(
+    grpc::ServerContext* context, const v1::AttachRequest* request,
+    grpc::ServerWriter<v1::AttachEvent>* writer) {
+  return ToGrpcStatus(core_->Attach(
+      *request,
+      [writer](const v1::AttachEvent& event) { return writer->Write(event); },
+      [context] { return context->IsCancelled(); }));
+}
+
+grpc::Status ContainerServiceImpl::Resize(grpc::ServerContext*,
+                                          const v1::ResizeRequest* request,
+                                          v1::Empty*) {
+  return ToGrpcStatus(core_->Resize(*request));
+}
+
+std::vector<HandlerSpec> ContainerJobs(ContainerCore* core) {
+  // create: the Docker create body as JSON on stdin; env "name".
+  auto create = [core](Job& job) -> absl::Status {
+    std::string body, chunk;
+    while (job.Stdin().Read(&chunk)) body += chunk;
+    nlohmann::json parsed = nlohmann::json::parse(body, nullptr, false);
+    BERTH_ASSIGN_OR_RETURN(v1::CreateContainerRequest request,
+                           CreateRequestFromJson(parsed));
+    request.set_name(job.env().Get("name"));
+    BERTH_ASSIGN_OR_RETURN(v1::CreateContainerReply reply,
+                           core->Create(request));
+    job.Stdout().Write(reply.id() + "\n");
+    return absl::OkStatus();
+  };
+  auto start = [core](Job& job) -> absl::Status {
+    BERTH_RETURN_IF_ERROR(NeedArgs(job, 1, 1, "start CONTAINER"));
+    return core->Start(job.args()[0]).status();
+  };
+  auto stop_request = [](Job& job) -> absl::StatusOr<v1::StopContainerRequest> {
+    v1::StopContainerRequest request;
+    request.set_id(job.args()[0]);
+    request.set_timeout(-1);
+    std::string t = job.env().Get("t");
+    if (!t.empty()) {
+      int32_t timeout;
+      if (!absl::SimpleAtoi(t, &timeout)) {
+        return absl::InvalidArgumentError(absl::StrCat("invalid t: ", t));
+      }
+      request.set_timeout(timeout);
+    }
+    request.set_signal(job.env().Get("signal"));
+    return request;
+  };
+  auto stop = [core, stop_request](Job& job) -> absl::Status {
+    BERTH_RETURN_IF_ERROR(NeedArgs(job, 1, 1, "stop CONTAINER"));
+    BERTH_ASSIGN_OR_RETURN(v1::StopContainerRequest request, stop_request(job));
+    return core->Stop(request).status();
+  };
+  auto restart = [core, stop_request](Job& job) -> absl::Status {
+    BERTH_RETURN_IF_ERROR(NeedArgs(job, 1, 1, "restart CONTAINER"));
+    BERTH_ASSIGN_OR_RETURN(v1::StopContainerRequest request, stop_request(job));
+    return core->Restart(request);
+  };
+  auto kill = [core](Job& job) -> absl::Status {
+    BERTH_RETURN_IF_ERROR(NeedArgs(job, 1, 2, "kill CONTAINER [SIGNAL]"));
+    v1::KillContainerRequest request;
+    request.set_id(job.args()[0]);
+    if (job.args().size() == 2) request.set_signal(job.args()[1]);
+    return core->Kill(request);
+  };
+  auto wait = [core](Job& job) -> absl::Status {
+    BERTH_RETURN_IF_ERROR(NeedArgs(job, 1, 1, "wait CONTAINER"));
+    v1::WaitContainerRequest request;
+    request.set_id(job.args()[0]);
+    request.set_condition(job.env().Get("condition"));
+    BERTH_ASSIGN_OR_RETURN(
+        v1::WaitContainerReply reply,
+        core->Wait(request, [&job] { return job.Cancelled(); }));
+    job.Stdout().Write(absl::StrCat(reply.status_code(), "\n"));
+    return absl::OkStatus();
+  };
+  auto remove = [core](Job& job) -> absl::Status {
+    BERTH_RETURN_IF_ERROR(NeedArgs(job, 1, 1, "delete CONTAINER"));
+    v1::RemoveContainerRequest request;
+    request.set_id(job.args()[0]);
+    request.set_force(job.env().GetBool("force"));
+    request.set_remove_volumes(job.env().GetBool("v"));
+    return core->Remove(request);
+  };
+  auto list = [core](Job& job) -> absl::Status {
+    v1::ListContainersRequest request;
+    request.set_all(job.env().GetBool("all"));
+    BERTH_RETURN_IF_ERROR(ParseDockerFilters(job.env().Get("filters"),
+                                             request.mutable_filters()));
+    BERTH_ASSIGN_OR_RETURN(v1::ListContainersReply reply, core->List(request));
+    nlohmann::json out = nlohmann::json::array();
+    for (const v1::ContainerSummary& summary : reply.containers()) {
+      out.push_back(ContainerSummaryJson(summary));
+    }
+    PrintJson(job, out);
+    return absl::OkStatus();
+  };
+  auto inspect = [core](Job& job) -> absl::Status {
+    BERTH_RETURN_IF_ERROR(NeedArgs(job, 1, 1, "container_inspect CONTAINER"));
+    BERTH_ASSIGN_OR_RETURN(v1::ContainerDetail detail,
+                           core->Inspect(job.args()[0]));
+    PrintJson(job, ContainerInspectJson(detail));
+    return absl::OkStatus();
+  };
+  auto logs = [core](Job& job) -> absl::Status {
+    BERTH_RETURN_IF_ERROR(NeedArgs(job, 1, 1, "logs CONTAINER"));
+    v1::LogsRequest request;
+    request.set_id(job.args()[0]);
+    request.set_follow(job.env().GetBool("follow"));
+    request.set_stdout(true);
+    request.set_stderr(true);
+    request.set_timestamps(job.env().GetBool("timestamps"));
+    request.set_tail(-1);
+    return core->Logs(
+        request,
+        [&job](const v1::LogsReply& reply) {
+          for (const v1::LogEntry& entry : reply.entries()) {
+            std::string line = entry.timestamp().empty()
+                                   ? entry.data()
+                                   : entry.timestamp() + " " + entry.data();
+            (entry.stream() == 2 ? job.Stderr() : job.Stdout()).Write(line);
+          }
+          return true;
+        },
+        [&job] { return job.Cancelled(); });
+  };
+  auto resize = [core](Job& job) -> absl::Status {
+    BERTH_RETURN_IF_ERROR(NeedArgs(job, 3, 3, "resize CONTAINER HEIGHT WIDTH"));
+    v1::ResizeRequest request;
+    request.set_id(job.args()[0]);
+    int32_t height, width;
+    if (!absl::SimpleAtoi(job.args()[1], &height) ||
+        !absl::SimpleAtoi(job.args()[2], &width)) {
+      return absl::InvalidArgumentError("resize: HEIGHT and WIDTH are numbers");
+    }
+    request.set_height(height);
+    request.set_width(width);
+    return core->Resize(request);
+  };
+  return {{"create", create},
+          {"start", start},
+          {"stop", stop},
+          {"restart", restart},
+          {"kill", kill},
+          {"wait", wait},
+          {"delete", remove},
+          {"containers", list},
+          {"container_inspect", inspect},
+          {"logs", logs},
+          {"resize", resize}};
+}
+
+}  // namespace berth

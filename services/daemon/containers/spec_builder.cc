@@ -1,0 +1,296 @@
+#include "services/daemon/containers/spec_builder.h"
+
+#include <sched.h>
+#include <signal.h>
+#include <sys/resource.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "lib/base/status_macros.h"
+#include "services/runtime/capabilities.h"
+#include "services/runtime/user.h"
+
+namespace berth {
+namespace {
+
+constexpr char kDefaultPath[] =
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+constexpr int64_t kCpuPeriod = 100000;
+
+const std::vector<std::string>& MaskedPaths() {
+  static const auto* paths =
+      new std::vector<std::string>{"/proc/asound",
+                                   "/proc/acpi",
+                                   "/proc/kcore",
+                                   "/proc/keys",
+                                   "/proc/latency_stats",
+                                   "/proc/timer_list",
+                                   "/proc/timer_stats",
+                                   "/proc/sched_debug",
+                                   "/proc/scsi",
+                                   "/sys/firmware",
+                                   "/sys/devices/virtual/powercap"};
+  return *paths;
+}
+
+const std::vector<std::string>& ReadonlyPaths() {
+  static const auto* paths = new std::vector<std::string>{
+      "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"};
+  return *paths;
+}
+
+std::vector<runtime::Mount> StandardMounts(bool privileged) {
+  std::vector<runtime::Mount> mounts = {
+      {"/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}},
+      {"/dev",
+       "tmpfs",
+       "tmpfs",
+       {"nosuid", "strictatime", "mode=755", "size=65536k"}},
+      {"/dev/pts",
+       "devpts",
+       "devpts",
+       {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620",
+        "gid=5"}},
+      {"/sys",
+       "sysfs",
+       "sysfs",
+       {"nosuid", "noexec", "nodev", privileged ? "rw" : "ro"}},
+      {"/sys/fs/cgroup",
+       "cgroup",
+       "cgroup",
+       {"nosuid", "noexec", "nodev", privileged ? "rw" : "ro"}},
+      {"/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}},
+      {"/dev/shm",
+       "tmpfs",
+       "shm",
+       {"nosuid", "noexec", "nodev", "mode=1777", "size=67108864"}},
+  };
+  return mounts;
+}
+
+// "-v SRC:DST[:OPTS]": OPTS are ro/rw and propagation and SELinux labels,
+// which only ro changes here.
+absl::StatusOr<runtime::Mount> ParseBind(const std::string& bind) {
+  std::vector<std::string> parts = absl::StrSplit(bind, ':');
+  if (parts.size() < 2 || parts.size() > 3 || parts[0].empty() ||
+      parts[1].empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid volume specification: '", bind, "'"));
+  }
+  if (parts[1][0] != '/') {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid volume specification: '", bind,
+                     "': invalid mount config for type \"bind\": invalid "
+                     "mount path: '",
+                     parts[1], "' mount path must be absolute"));
+  }
+  runtime::Mount mount{parts[1], "bind", parts[0], {"rbind", "rprivate"}};
+  if (parts.size() == 3) {
+    for (absl::string_view option : absl::StrSplit(parts[2], ',')) {
+      if (option == "ro") {
+        mount.options.push_back("ro");
+      } else if (option != "rw" && option != "z" && option != "Z" &&
+                 !absl::EndsWith(option, "private") &&
+                 !absl::EndsWith(option, "shared") &&
+                 !absl::EndsWith(option, "slave") && option != "nocopy") {
+        return absl::InvalidArgumentError(
+            absl::StrCat("invalid volume specification: '", bind,
+                         "': invalid mode: ", option));
+      }
+    }
+  }
+  return mount;
+}
+
+absl::StatusOr<int> RlimitResource(absl::string_view name) {
+  static const std::pair<const char*, int> kNames[] = {
+      {"core", RLIMIT_CORE},         {"cpu", RLIMIT_CPU},
+      {"data", RLIMIT_DATA},         {"fsize", RLIMIT_FSIZE},
+      {"locks", RLIMIT_LOCKS},       {"memlock", RLIMIT_MEMLOCK},
+      {"msgqueue", RLIMIT_MSGQUEUE}, {"nice", RLIMIT_NICE},
+      {"nofile", RLIMIT_NOFILE},     {"nproc", RLIMIT_NPROC},
+      {"rss", RLIMIT_RSS},           {"rtprio", RLIMIT_RTPRIO},
+      {"rttime", RLIMIT_RTTIME},     {"sigpending", RLIMIT_SIGPENDING},
+      {"stack", RLIMIT_STACK},
+  };
+  for (const auto& [known, resource] : kNames) {
+    if (name == known) return resource;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("invalid ulimit type: ", name));
+}
+
+bool HasEnv(const std::vector<std::string>& env, absl::string_view key) {
+  for (const std::string& entry : env) {
+    if (absl::StartsWith(entry, absl::StrCat(key, "="))) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+absl::StatusOr<runtime::Spec> BuildSpec(const v1::ContainerDetail& container,
+                                        const ContainerPaths& paths) {
+  const v1::ContainerConfig& config = container.config();
+  const v1::HostConfig& host = container.host_config();
+  runtime::Spec spec;
+  spec.rootfs = paths.rootfs;
+  spec.rootfs_readonly = host.readonly_rootfs();
+  spec.hostname = config.hostname();
+  spec.cgroups_path = paths.cgroups_path;
+
+  runtime::Process& process = spec.process;
+  if (host.init()) {
+    process.args = {"/sbin/docker-init", "--"};
+  }
+  process.args.push_back(container.path());
+  process.args.insert(process.args.end(), container.args().begin(),
+                      container.args().end());
+  process.env.assign(config.env().begin(), config.env().end());
+  if (!HasEnv(process.env, "PATH"))
+    process.env.insert(process.env.begin(), kDefaultPath);
+  if (!HasEnv(process.env, "HOSTNAME")) {
+    process.env.push_back(absl::StrCat("HOSTNAME=", config.hostname()));
+  }
+  if (config.tty() && !HasEnv(process.env, "TERM")) {
+    process.env.push_back("TERM=xterm");
+  }
+  process.cwd = config.working_dir().empty() ? "/" : config.working_dir();
+  if (process.cwd[0] != '/') {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the working directory '", process.cwd,
+                     "' is invalid, it needs to be "
+                     "an absolute path"));
+  }
+  process.terminal = config.tty();
+  BERTH_ASSIGN_OR_RETURN(runtime::ResolvedUser user,
+                         runtime::ResolveUser(paths.rootfs, config.user()));
+  process.uid = user.uid;
+  process.gid = user.gid;
+  process.additional_gids = user.additional_gids;
+  for (const std::string& group : host.group_add()) {
+    uint32_t gid;
+    if (!absl::SimpleAtoi(group, &gid)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--group-add ", group, ": only numeric groups"));
+    }
+    process.additional_gids.push_back(gid);
+  }
+  if (host.oom_score_adj() != 0) process.oom_score_adj = host.oom_score_adj();
+
+  // Security: privileged gets everything and no filters, as Docker.
+  if (host.privileged()) {
+    process.capabilities = runtime::AllCapabilities();
+  } else {
+    BERTH_ASSIGN_OR_RETURN(
+        process.capabilities,
+        runtime::TweakCapabilities(
+            runtime::DockerDefaultCapabilities(),
+            {host.cap_add().begin(), host.cap_add().end()},
+            {host.cap_drop().begin(), host.cap_drop().end()}));
+    process.seccomp_default = true;
+    spec.masked_paths = MaskedPaths();
+    spec.readonly_paths = ReadonlyPaths();
+  }
+  for (const std::string& option : host.security_opt()) {
+    std::string normalized = absl::StrReplaceAll(option, {{"=", ":"}});
+    if (normalized == "no-new-privileges" ||
+        normalized == "no-new-privileges:true") {
+      process.no_new_privileges = true;
+    } else if (normalized == "no-new-privileges:false") {
+      process.no_new_privileges = false;
+    } else if (normalized == "seccomp:unconfined") {
+      process.seccomp_default = false;
+    } else if (absl::StartsWith(normalized, "apparmor:") ||
+               absl::StartsWith(normalized, "label:")) {
+      // No AppArmor or SELinux on berth's hosts: accepted, as a host
+      // without them does.
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid --security-opt: ", option));
+    }
+  }
+  for (const v1::Ulimit& ulimit : host.ulimits()) {
+    BERTH_ASSIGN_OR_RETURN(int resource, RlimitResource(ulimit.name()));
+    process.rlimits.push_back({resource, static_cast<uint64_t>(ulimit.soft()),
+                               static_cast<uint64_t>(ulimit.hard())});
+  }
+
+  spec.mounts = StandardMounts(host.privileged());
+  for (const std::string& bind : host.binds()) {
+    BERTH_ASSIGN_OR_RETURN(runtime::Mount mount, ParseBind(bind));
+    spec.mounts.push_back(std::move(mount));
+  }
+  for (const v1::MountPoint& point : host.mounts()) {
+    if (point.type() == "bind") {
+      runtime::Mount mount{
+          point.destination(), "bind", point.source(), {"rbind", "rprivate"}};
+      if (point.read_only()) mount.options.push_back("ro");
+      spec.mounts.push_back(std::move(mount));
+    } else if (point.type() == "tmpfs") {
+      runtime::Mount mount{
+          point.destination(), "tmpfs", "tmpfs", {"nosuid", "nodev", "noexec"}};
+      if (!point.options().empty()) mount.options.push_back(point.options());
+      spec.mounts.push_back(std::move(mount));
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat("mount type \"", point.type(), "\" is not supported"));
+    }
+  }
+  for (const auto& [destination, options] : host.tmpfs()) {
+    runtime::Mount mount{
+        destination, "tmpfs", "tmpfs", {"nosuid", "nodev", "noexec"}};
+    for (absl::string_view option :
+         absl::StrSplit(options, ',', absl::SkipEmpty())) {
+      mount.options.emplace_back(option);
+    }
+    spec.mounts.push_back(std::move(mount));
+  }
+  for (const auto& [file, destination] :
+       {std::pair{paths.resolv_conf_file, "/etc/resolv.conf"},
+        std::pair{paths.hostname_file, "/etc/hostname"},
+        std::pair{paths.hosts_file, "/etc/hosts"}}) {
+    if (file.empty()) continue;
+    spec.mounts.push_back({destination, "bind", file, {"rbind", "rprivate"}});
+  }
+  if (host.init()) {
+    spec.mounts.push_back({"/sbin/docker-init",
+                           "bind",
+                           paths.init_binary,
+                           {"bind", "ro", "rprivate"}});
+  }
+
+  for (int flag : {CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS, CLONE_NEWIPC}) {
+    spec.namespaces.push_back({flag, ""});
+  }
+  if (host.network_mode() != "host") {
+    spec.namespaces.push_back({CLONE_NEWNET, paths.netns});
+  }
+
+  runtime::Resources& resources = spec.resources;
+  if (host.memory() != 0) {
+    resources.memory_limit = host.memory();
+    // Docker: unset swap means as much swap as memory.
+    resources.memory_swap =
+        host.memory_swap() == 0 ? 2 * host.memory() : host.memory_swap();
+  }
+  if (host.cpu_shares() != 0) resources.cpu_shares = host.cpu_shares();
+  if (host.nano_cpus() != 0) {
+    resources.cpu_period = kCpuPeriod;
+    resources.cpu_quota = host.nano_cpus() * kCpuPeriod / 1000000000;
+  } else if (host.cpu_quota() != 0) {
+    resources.cpu_quota = host.cpu_quota();
+    resources.cpu_period =
+        host.cpu_period() != 0 ? host.cpu_period() : kCpuPeriod;
+  }
+  resources.cpuset_cpus = host.cpuset_cpus();
+  resources.cpuset_mems = host.cpuset_mems();
+  if (host.pids_limit() > 0) resources.pids_limit = host.pids_limit();
+  return spec;
+}
+
+}  // namespace berth

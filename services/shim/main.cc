@@ -1,0 +1,52 @@
+// berth-shim BUNDLE: one per container; see shim_protocol.h. Deliberately
+// free of gRPC, protobuf and logging libraries: fifty of them run at once
+// and each must stay under a megabyte.
+#include <stdio.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "lib/base/files.h"
+#include "services/shim/shim.h"
+#include "services/shim/shim_config.h"
+#include "services/shim/shim_protocol.h"
+
+namespace {
+
+int Fail(const absl::Status& status) {
+  std::string line =
+      absl::StrCat("err ", absl::StatusCodeToString(status.code()), " ",
+                   absl::StrReplaceAll(status.message(), {{"\n", " "}}), "\n");
+  if (write(berth::shim::kReadyFd, line.data(), line.size()) < 0) {
+    fprintf(stderr, "berth-shim: %s", line.c_str());
+  }
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: berth-shim BUNDLE (started by berth-daemon)\n");
+    return 2;
+  }
+  std::string bundle = argv[1];
+  absl::StatusOr<std::string> json =
+      berth::ReadFile(absl::StrCat(bundle, "/", berth::shim::kConfigFile));
+  if (!json.ok()) return Fail(json.status());
+  absl::StatusOr<berth::shim::ShimConfig> config =
+      berth::shim::ParseShimConfig(*json);
+  if (!config.ok()) return Fail(config.status());
+  berth::shim::Shim shim(bundle, *std::move(config));
+  absl::Status started = shim.Start();
+  if (!started.ok()) {
+    int code = Fail(started);
+    unlink(absl::StrCat(bundle, "/", berth::shim::kSocketFile).c_str());
+    return code;
+  }
+  shim.Serve();
+  return 0;
+}
