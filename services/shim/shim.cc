@@ -142,6 +142,8 @@ absl::Status Shim::Start() {
   BERTH_ASSIGN_OR_RETURN(JsonLogWriter log, JsonLogWriter::Open(log_options));
   log_.emplace(std::move(log));
   BERTH_RETURN_IF_ERROR(OpenStdio());
+  BERTH_RETURN_IF_ERROR(
+      WriteFileAtomic(Path(kShimPidFile), absl::StrCat(getpid(), "\n"), 0644));
   BERTH_ASSIGN_OR_RETURN(listener_, ListenUnix(Path(kSocketFile), 0600));
   SetNonBlocking(listener_.get());
   const char listening[] = "listening\n";

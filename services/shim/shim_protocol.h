@@ -34,6 +34,8 @@ inline constexpr char kSocketFile[] = "shim.sock";
 // exited and its output is all logged. Its presence means the shim is done.
 inline constexpr char kExitFile[] = "exit";
 inline constexpr char kPidFile[] = "init.pid";
+// The shim's own pid, for whoever must stop it by PID (tests).
+inline constexpr char kShimPidFile[] = "shim.pid";
 inline constexpr int kReadyFd = 3;
 
 }  // namespace berth::shim

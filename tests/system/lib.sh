@@ -45,8 +45,28 @@ kill_tracked() {
   : >"$PIDS_FILE"
 }
 
+# Containers outlive berthd under their shims. Kill each container's init
+# (its shim then records the exit, removes the cgroup and leaves), make
+# sure the shims are gone, then unmount whatever is left below the test's
+# root (rootfs views, network namespace pins), deepest first.
+stop_containers() {
+  local bundle pid
+  for bundle in "$TEST_ROOT"/*/run*/containers/*/; do
+    [ -f "$bundle/init.pid" ] && kill -9 "$(cat "$bundle/init.pid")" 2>/dev/null
+  done
+  for bundle in "$TEST_ROOT"/*/run*/containers/*/; do
+    [ -f "$bundle/shim.pid" ] || continue
+    pid=$(cat "$bundle/shim.pid")
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    kill -9 "$pid" 2>/dev/null
+  done
+  findmnt -rn -o TARGET | grep "^$TEST_ROOT/" | sort -r | xargs -r -n1 umount -l 2>/dev/null
+  return 0
+}
+
 cleanup() {
   kill_tracked
+  stop_containers
   ip netns del "$NETNS" 2>/dev/null
   rm -rf "$TEST_ROOT"
 }
@@ -136,6 +156,7 @@ run_test() {
   ( set -e; "$2" )
   local status=$?
   kill_tracked
+  stop_containers
   ip netns del "$NETNS" 2>/dev/null
   if [ $status -eq 0 ]; then
     PASSED=$((PASSED + 1))

@@ -12,7 +12,9 @@ import json
 import os
 import tarfile
 
-APPLETS = ["sh", "ls", "cat", "echo", "true", "false", "id", "env", "sleep"]
+APPLETS = ["sh", "ls", "cat", "echo", "true", "false", "id", "env", "sleep",
+           "hostname", "md5sum", "mount", "touch", "grep", "wc", "test",
+           "tty", "uname", "ps", "head"]
 
 
 def add_file(tar, name, data, mode=0o644):

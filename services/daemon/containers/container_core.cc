@@ -92,7 +92,7 @@ std::vector<std::string> JsonStrings(const nlohmann::json& value) {
 // comes from the image, as `docker run` does.
 absl::Status MergeImageConfig(const nlohmann::json& image,
                               v1::ContainerConfig* config) {
-  std::vector<std::string> env = JsonStrings(image["Env"]);
+  std::vector<std::string> env = JsonStrings(JsonArray(image, "Env"));
   for (const std::string& entry : config->env()) {
     std::string key = entry.substr(0, entry.find('='));
     std::erase_if(env, [&](const std::string& e) {
@@ -102,10 +102,11 @@ absl::Status MergeImageConfig(const nlohmann::json& image,
   }
   config->mutable_env()->Assign(env.begin(), env.end());
   if (!config->entrypoint_set()) {
-    std::vector<std::string> entrypoint = JsonStrings(image["Entrypoint"]);
+    std::vector<std::string> entrypoint =
+        JsonStrings(JsonArray(image, "Entrypoint"));
     config->mutable_entrypoint()->Assign(entrypoint.begin(), entrypoint.end());
     if (config->cmd().empty()) {
-      std::vector<std::string> cmd = JsonStrings(image["Cmd"]);
+      std::vector<std::string> cmd = JsonStrings(JsonArray(image, "Cmd"));
       config->mutable_cmd()->Assign(cmd.begin(), cmd.end());
     }
   }
@@ -566,6 +567,7 @@ absl::Status ContainerCore::StartLocked(std::shared_ptr<Entry> entry) {
   auto fail = [&](absl::Status status) {
     ReleaseRuntime(*entry);
     v1::ContainerState* state = detail.mutable_state();
+    if (state->status() == "restarting") state->set_status("exited");
     state->set_error(std::string(status.message()));
     // As dockerd: a missing or unrunnable command is the exit code the
     // shell would give, and the API says 400.
@@ -722,17 +724,26 @@ void ContainerCore::OnExit(Entry& entry, int exit_code, bool oom_killed,
         (policy.maximum_retry_count() == 0 ||
          state->restart_count() < policy.maximum_retry_count())));
   if (!restart) return;
-  // Docker's backoff: 100 ms, doubling, capped at a minute.
+  // Docker's backoff: 100 ms, doubling, capped at a minute; "restarting"
+  // meanwhile.
   int count = state->restart_count();
   state->set_restart_count(count + 1);
+  state->set_status("restarting");
+  state->set_restarting(true);
+  (void)Persist(entry);
   absl::Duration delay = std::min(
       absl::Milliseconds(100) * (1 << std::min(count, 10)), absl::Minutes(1));
   std::shared_ptr<Entry> self = containers_.at(id);
   std::thread([this, self, delay, exits = entry.exits] {
     absl::SleepFor(delay);
     absl::MutexLock lock(&mu_);
-    if (self->exits == exits && !self->removed && !self->stopped_by_user &&
-        !shutting_down_ && !Running(self->detail)) {
+    v1::ContainerState* state = self->detail.mutable_state();
+    if (state->status() != "restarting") return;
+    state->set_restarting(false);
+    if (self->stopped_by_user || shutting_down_) {
+      state->set_status("exited");
+      (void)Persist(*self);
+    } else if (self->exits == exits && !self->removed) {
       absl::Status status = StartLocked(self);
       if (!status.ok()) {
         LOG(WARNING) << "restarting " << self->detail.id() << ": " << status;
@@ -776,11 +787,11 @@ absl::StatusOr<v1::StopContainerReply> ContainerCore::Stop(
   absl::MutexLock lock(&mu_);
   BERTH_ASSIGN_OR_RETURN(std::shared_ptr<Entry> entry, Find(request.id()));
   v1::StopContainerReply reply;
+  entry->stopped_by_user = true;
   if (!Running(entry->detail)) {
     reply.set_not_running(true);
     return reply;
   }
-  entry->stopped_by_user = true;
   std::string signal_name = request.signal();
   if (signal_name.empty()) signal_name = entry->detail.config().stop_signal();
   if (signal_name.empty()) signal_name = "TERM";

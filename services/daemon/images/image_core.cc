@@ -350,29 +350,31 @@ absl::StatusOr<v1::RemoveImageReply> ImageCore::Remove(
   std::vector<Reference> refs = refs_.RefsOf(image.id);
   v1::RemoveImageReply reply;
 
-  // By name: untag that name; the image goes only with its last name.
   absl::StatusOr<Reference> named = ParseNormalizedNamed(request.name());
-  if (named.ok()) {
-    Reference ref = WithDefaultTag(*named);
-    if (refs_.Get(ref) == image.id) {
-      BERTH_RETURN_IF_ERROR(refs_.Delete(ref));
-      reply.add_items()->set_untagged(ref.FamiliarString());
-      if (refs.size() > 1) return reply;
-      refs.clear();
-    }
-  }
+  bool by_name = named.ok() && refs_.Get(WithDefaultTag(*named)) == image.id;
+  // An image a container uses is never deleted, and losing its last name
+  // needs force; checked before anything changes.
   std::string container =
       container_user_ ? container_user_(image.id) : std::string();
+  bool last_name = !by_name || refs.size() <= 1;
+  if (!container.empty() && last_name && !request.force()) {
+    return absl::AbortedError(
+        absl::StrCat("conflict: unable to ",
+                     by_name ? absl::StrCat("remove repository reference \"",
+                                            request.name(), "\"")
+                             : absl::StrCat("delete ", image.id.Short()),
+                     " (must force) - container ", container,
+                     " is using its referenced image ", image.id.Short()));
+  }
+  // By name: untag that name; the image goes only with its last name.
+  if (by_name) {
+    Reference ref = WithDefaultTag(*named);
+    BERTH_RETURN_IF_ERROR(refs_.Delete(ref));
+    reply.add_items()->set_untagged(ref.FamiliarString());
+    if (refs.size() > 1) return reply;
+    refs.clear();
+  }
   if (!container.empty()) {
-    if (!request.force()) {
-      return absl::AbortedError(absl::StrCat(
-          "conflict: unable to ",
-          named.ok() ? absl::StrCat("remove repository reference \"",
-                                    request.name(), "\"")
-                     : absl::StrCat("delete ", image.id.Short()),
-          " (must force) - container ", container,
-          " is using its referenced image ", image.id.Short()));
-    }
     // Forced: the names go, the image stays for its containers.
     for (const Reference& ref : refs) {
       BERTH_RETURN_IF_ERROR(refs_.Delete(ref));
@@ -403,8 +405,8 @@ absl::StatusOr<std::string> ImageCore::TopLayerId(const Image& image) {
   if (image.chain_ids.empty()) return std::string();
   std::optional<Layer> layer = layers_.Get(image.chain_ids.back());
   if (!layer) {
-    return absl::InternalError(absl::StrCat("image ", image.id.Short(),
-                                            " lacks its top layer"));
+    return absl::InternalError(
+        absl::StrCat("image ", image.id.Short(), " lacks its top layer"));
   }
   return layer->cache_id;
 }

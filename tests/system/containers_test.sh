@@ -1,0 +1,188 @@
+#!/bin/bash
+# Containers: docker run and friends through the real docker CLI against
+# berthd in a fresh netns, on the native exec driver, with each container
+# held by its berth-shim.
+source "$(dirname "$0")/lib.sh"
+install_binaries
+MAKE_IMAGE="python3 $(dirname "$0")/make_image.py"
+
+# berthd with busybox:latest loaded.
+start_with_busybox() {
+  start_berthd "$@"
+  $MAKE_IMAGE "$TEST_ROOT/busybox.tar" --tag busybox:latest >/dev/null
+  docker load -i "$TEST_ROOT/busybox.tar" >/dev/null
+}
+
+test_run_output_and_exit_codes() {
+  start_with_busybox
+  assert_eq "$(docker run --rm busybox echo hello world)" "hello world"
+  local out status
+  out=$(docker run --rm busybox sh -c 'echo out; echo err >&2; exit 7' 2>"$TEST_ROOT/err") && status=0 || status=$?
+  assert_eq "$status" 7
+  assert_eq "$out" "out"
+  assert_eq "$(cat "$TEST_ROOT/err")" "err"
+  # Docker's codes for what cannot run: 127 not found, 126 not executable.
+  out=$(docker run --rm busybox nosuchcmd 2>&1) && status=0 || status=$?
+  assert_eq "$status" 127
+  assert_contains "$out" 'exec: "nosuchcmd": executable file not found in $PATH'
+  out=$(docker run --rm busybox /etc/passwd 2>&1) && status=0 || status=$?
+  assert_eq "$status" 126
+  out=$(docker run --rm nosuchimage true 2>&1) && status=0 || status=$?
+  assert_eq "$status" 125
+  # --rm left nothing, the failed ones included.
+  assert_eq "$(docker ps -aq | wc -l)" 0
+  [ -z "$(ls -A "$DATA/containers")" ] || fail "container state left: $(ls "$DATA/containers")"
+  [ -z "$(ls -A "$RUN/containers")" ] || fail "bundles left: $(ls "$RUN/containers")"
+}
+
+test_stdin_and_tty() {
+  start_with_busybox
+  head -c 1048576 /dev/urandom >"$TEST_ROOT/in.bin"
+  local want got
+  want=$(md5sum <"$TEST_ROOT/in.bin" | cut -d' ' -f1)
+  got=$(docker run --rm -i busybox md5sum <"$TEST_ROOT/in.bin" | cut -d' ' -f1)
+  assert_eq "$got" "$want"
+  # A tty: the container's stdio is a terminal, TERM is set, and the
+  # output comes back raw (CRLF line ends, as a terminal makes them).
+  got=$(docker run --rm -t busybox sh -c 'test -t 0 && test -t 1 && echo "tty $TERM"' </dev/null)
+  assert_eq "$got" $'tty xterm\r'
+}
+
+test_detached_logs_stop_rm() {
+  start_with_busybox
+  local id
+  id=$(docker run -d --name web -l app=demo busybox sh -c \
+    'trap "echo bye; exit 0" TERM; echo started; while true; do sleep 0.1; done')
+  wait_for "the container logs" 10 sh -c "docker logs web 2>/dev/null | grep -q started"
+  assert_eq "$(docker inspect -f '{{.State.Status}} {{.State.Running}} {{.Name}}' web)" "running true /web"
+  [ "$(docker inspect -f '{{.State.Pid}}' web)" -gt 0 ] || fail "no pid"
+  assert_eq "$(docker ps --filter label=app=demo --format '{{.ID}} {{.Names}}')" "${id:0:12} web"
+  assert_eq "$(docker ps --filter status=exited -q | wc -l)" 0
+  # A second container by that name is Docker's 409.
+  local out
+  out=$(docker run -d --name web busybox true 2>&1) && fail "a name conflict was accepted"
+  assert_contains "$out" 'The container name "/web" is already in use'
+  # Running: rm refuses without force.
+  out=$(docker rm web 2>&1) && fail "rm of a running container succeeded"
+  assert_contains "$out" "container is running"
+  # logs -f follows until the container stops; stop sends TERM first.
+  docker logs -f web >"$TEST_ROOT/follow" 2>&1 &
+  local follower=$!
+  track "$follower"
+  docker stop -t 5 web >/dev/null
+  wait "$follower"
+  assert_eq "$(cat "$TEST_ROOT/follow")" $'started\nbye'
+  assert_eq "$(docker inspect -f '{{.State.Status}} {{.State.ExitCode}}' web)" "exited 0"
+  assert_eq "$(docker ps -a --filter exited=0 --format '{{.Names}}')" "web"
+  assert_eq "$(docker logs --tail 1 web)" "bye"
+  docker rm web >/dev/null
+  out=$(docker inspect web 2>&1) && fail "inspect of a removed container succeeded"
+  assert_contains "$out" "No such"
+}
+
+test_isolation_and_limits() {
+  start_with_busybox
+  # Its own pid namespace: it sees itself as 1 and none of the host's.
+  assert_eq "$(docker run --rm busybox sh -c 'echo $$')" "1"
+  local procs
+  procs=$(docker run --rm busybox sh -c 'ls -d /proc/[0-9]* | wc -l')
+  [ "$procs" -le 3 ] || fail "the container sees $procs processes"
+  assert_eq "$(docker run --rm --hostname box1 busybox hostname)" "box1"
+  # No mounting, no /proc/sys writes, Docker's capabilities only.
+  docker run --rm busybox mount -t tmpfs none /mnt 2>/dev/null && fail "mount worked"
+  docker run --rm busybox sh -c 'echo x >/proc/sys/kernel/hostname' 2>/dev/null &&
+    fail "/proc/sys is writable"
+  # Its network namespace has loopback and nothing of the host's.
+  assert_eq "$(docker run --rm --network none busybox ls /sys/class/net)" "lo"
+  assert_eq "$(docker run --rm -u 1000:1000 busybox id -u)" "1000"
+  docker run --rm --read-only busybox touch /x 2>/dev/null && fail "--read-only rootfs is writable"
+  mkdir -p "$TEST_ROOT/share"
+  echo from-host >"$TEST_ROOT/share/f"
+  assert_eq "$(docker run --rm -v "$TEST_ROOT/share:/data:ro" busybox cat /data/f)" "from-host"
+  docker run --rm -v "$TEST_ROOT/share:/data:ro" busybox touch /data/g 2>/dev/null &&
+    fail "a read-only bind is writable"
+  docker run --rm -v "$TEST_ROOT/share:/data" busybox sh -c 'echo back >/data/g'
+  assert_eq "$(cat "$TEST_ROOT/share/g")" "back"
+  assert_eq "$(docker run --rm --tmpfs /scratch busybox sh -c 'grep -c " /scratch tmpfs" /proc/mounts')" "1"
+  # Memory limit: in the container's cgroup, as the host sees it.
+  local id limit
+  id=$(docker run -d --memory 64m busybox sleep 30)
+  limit=$(cat "/sys/fs/cgroup/memory/berth/$id/memory.limit_in_bytes" 2>/dev/null ||
+    cat "/sys/fs/cgroup/berth/$id/memory.max")
+  assert_eq "$limit" $((64 << 20))
+  docker rm -f "$id" >/dev/null
+  [ ! -d "/sys/fs/cgroup/memory/berth/$id" ] || fail "the cgroup outlived the container"
+  # Bad input is refused with Docker's words and leaves nothing.
+  local out
+  out=$(docker run --rm --memory 1k busybox true 2>&1) && fail "a 1k memory limit was accepted"
+  assert_contains "$out" "Minimum memory limit allowed is 6MB"
+  out=$(docker run --rm --mount type=bind,source=/nonexistent,target=/x busybox true 2>&1) &&
+    fail "a missing bind source was accepted"
+  assert_contains "$out" "bind source path does not exist"
+  assert_eq "$(docker ps -aq | wc -l)" 0
+}
+
+test_kill_restart_policy_and_rmi() {
+  start_with_busybox
+  docker run -d --name kk busybox sh -c 'trap "exit 42" USR1; while true; do sleep 0.1; done' >/dev/null
+  sleep 0.3
+  docker kill -s USR1 kk >/dev/null
+  assert_eq "$(docker wait kk)" "42"
+  # The image is in use: rmi refuses it.
+  local out
+  out=$(docker rmi busybox 2>&1) && fail "rmi of an image in use succeeded"
+  assert_contains "$out" "is using its referenced image"
+  docker image inspect busybox >/dev/null || fail "the refused rmi removed the image"
+  docker rm kk >/dev/null
+  # on-failure:2 restarts twice, then leaves it exited.
+  docker run -d --name rr --restart on-failure:2 busybox sh -c 'echo run; exit 3' >/dev/null
+  wait_for "two restarts" 15 sh -c \
+    "[ \"\$(docker inspect -f '{{.RestartCount}} {{.State.Status}}' rr)\" = '2 exited' ]"
+  assert_eq "$(docker logs rr | grep -c run)" 3
+  docker rm rr >/dev/null
+}
+
+test_concurrent_runs() {
+  start_with_busybox
+  local i runs=()
+  for i in $(seq 20); do
+    docker run --rm busybox sh -c "echo run-$i" >"$TEST_ROOT/c$i" 2>&1 &
+    runs+=($!)
+    track $!
+  done
+  wait "${runs[@]}"
+  for i in $(seq 20); do
+    assert_eq "$(cat "$TEST_ROOT/c$i")" "run-$i"
+  done
+  assert_eq "$(docker ps -aq | wc -l)" 0
+}
+
+test_daemon_killed_container_survives() {
+  start_with_busybox
+  docker run -d --name survivor busybox sh -c \
+    'echo before; while [ ! -e /tmp/go ]; do sleep 0.1; done; echo after; exit 3' >/dev/null
+  wait_for "the container logs" 10 sh -c "docker logs survivor 2>/dev/null | grep -q before"
+  local daemon pid
+  daemon=$(service_pid berth-daemon)
+  pid=$(docker inspect -f '{{.State.Pid}}' survivor)
+  kill -9 "$daemon"
+  # While berth-daemon is down, the container runs on and then exits.
+  kill -0 "$pid" || fail "the container died with berth-daemon"
+  nsenter -t "$pid" -m touch /tmp/go
+  wait_for "berth-daemon back" 20 sh -c \
+    "[ -n \"\$(pgrep -P $BERTHD_PID -f berth-daemon)\" ] && [ \"\$(pgrep -P $BERTHD_PID -f berth-daemon)\" != $daemon ]"
+  wait_for "the exit recorded" 20 sh -c \
+    "[ \"\$(docker inspect -f '{{.State.Status}}' survivor 2>/dev/null)\" = exited ]"
+  assert_eq "$(docker inspect -f '{{.State.ExitCode}}' survivor)" "3"
+  assert_eq "$(docker logs survivor)" $'before\nafter'
+  docker rm survivor >/dev/null
+}
+
+run_test run_output_and_exit_codes test_run_output_and_exit_codes
+run_test stdin_and_tty test_stdin_and_tty
+run_test detached_logs_stop_rm test_detached_logs_stop_rm
+run_test isolation_and_limits test_isolation_and_limits
+run_test kill_restart_policy_and_rmi test_kill_restart_policy_and_rmi
+run_test concurrent_runs test_concurrent_runs
+run_test daemon_killed_container_survives test_daemon_killed_container_survives
+finish
