@@ -1040,6 +1040,9 @@ std::string ContainerCore::ImageUser(const Digest& image) {
 void ContainerCore::Shutdown() {
   absl::MutexLock lock(&mu_);
   shutting_down_ = true;
+  // Nothing of ours stays in the run dir unless a container runs on
+  // (its bundle keeps the directory non-empty).
+  rmdir(options_.run_root.c_str());
 }
 
 }  // namespace berth

@@ -11,8 +11,9 @@ namespace berth {
 absl::Status ValidateContainerName(absl::string_view name) {
   absl::string_view bare = absl::StripPrefix(name, "/");
   bool valid = bare.size() >= 2 && absl::ascii_isalnum(bare[0]);
-  for (char c : bare.substr(1)) {
-    valid &= absl::ascii_isalnum(c) || c == '_' || c == '.' || c == '-';
+  for (size_t i = 1; valid && i < bare.size(); ++i) {
+    char c = bare[i];
+    valid = absl::ascii_isalnum(c) || c == '_' || c == '.' || c == '-';
   }
   if (!valid) {
     return absl::InvalidArgumentError(

@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# containers_bench.sh — the container benchmarks of issue 4, berth side by
+# side with Debian's dockerd 20.10 (the peer engine of /work/shared/peers)
+# in one run. A benchmark, never a pass/fail test: in no BUILD file; it
+# exits non-zero only when it cannot measure at all.
+#
+#  1. run    `docker run --rm --network none bench/busybox:1 true` (CLI v28)
+#            against berthd (native exec driver) and the peer dockerd, and
+#            the floor: `unshare --fork --pid --mount --uts --ipc --net
+#            chroot ROOTFS /bin/true` on the same busybox rootfs. Interleaved
+#            rounds, start rotated; medians. Ratio berth/dockerd (target
+#            <= 0.2).
+#  2. shim   PSS of berth-shim (/proc/PID/smaps_rollup) with NRUN containers
+#            running `sleep`, per shim (target <= 1 MiB).
+#  3. list   `GET /containers/json?all=1` with NLIST created containers:
+#            sequential latency (p50) and req/s at concurrency 8 (curl
+#            --parallel, keep-alive), berth and dockerd (target >= 10x).
+#
+# Run as root: tests/bench/containers_bench.sh
+# Environment (defaults): N=15, NRUN=50, NLIST=1000, LIST_REQS=400,
+#   BERTH_BIN_DIR=/tmp/berth-inst/bin, NO_PEER=1 to skip dockerd, OUT.
+# Everything it creates (containers on both engines, bench/* images, berthd,
+# its netns, data root, run dir, mounts) is removed on exit.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+N=${N:-15}
+NRUN=${NRUN:-50}
+NLIST=${NLIST:-1000}
+LIST_REQS=${LIST_REQS:-400}
+LABEL=berth-bench=$$
+
+# shellcheck source=bench_lib.sh
+. "$HERE/bench_lib.sh"
+IMAGE=bench/busybox:1
+
+remove_containers() { # DOCKER-FUNCTION: every container this run labelled
+  local ids
+  ids=$("$1" ps -aq --filter "label=$LABEL" 2>/dev/null) || return 0
+  [[ -z $ids ]] || xargs -r "$1" rm -f <<<"$ids" >/dev/null 2>&1 || true
+}
+
+cleanup() {
+  local rc=$?
+  set +e
+  trap - EXIT INT TERM
+  ((PEER)) && remove_containers pdocker
+  [[ -n $BERTHD_PID ]] && remove_containers bdocker
+  remove_peer_images
+  teardown_peer
+  stop_berthd
+  unmount_below "$DATA" "$RUN" "$WORK"
+  ((NETNS_MADE)) && ip netns del "$NETNS" 2>/dev/null
+  rm -rf "$DATA" "$RUN" "$WORK"
+  rmdir "$BENCH_RUN" 2>/dev/null
+  ((rc == 0)) || log "exiting with status $rc; partial results in $OUT"
+  exit "$rc"
+}
+
+prepare_image() {
+  python3 "$REPO/tests/system/make_image.py" "$WORK/busybox.tar" --tag "$IMAGE" >/dev/null
+  bdocker load -i "$WORK/busybox.tar" >/dev/null
+  ((PEER)) && pdocker load -i "$WORK/busybox.tar" >/dev/null
+  mkdir -p "$WORK/x" "$WORK/rootfs"
+  tar -xf "$WORK/busybox.tar" -C "$WORK/x"
+  local layer
+  for layer in $(python3 -c 'import json,sys; [print(l) for l in json.load(open(sys.argv[1]))[0]["Layers"]]' "$WORK/x/manifest.json"); do
+    tar -xf "$WORK/x/$layer" -C "$WORK/rootfs"
+  done
+}
+
+run_one() {
+  case $1 in
+    floor) unshare --fork --pid --mount --uts --ipc --net chroot "$WORK/rootfs" /bin/true ;;
+    berth) bdocker run --rm --network none "$IMAGE" true ;;
+    dockerd) pdocker run --rm --network none "$IMAGE" true ;;
+  esac
+}
+
+bench_run() {
+  local tools=(floor berth) raw=$OUT/run.raw r j k i tool t0 t1 ok
+  ((PEER)) && tools+=(dockerd)
+  k=${#tools[@]}
+  : >"$raw"
+  log "run: $N rounds (+1 warm-up) of: ${tools[*]}"
+  for ((r = -1; r < N; r++)); do
+    for ((j = 0; j < k; j++)); do
+      i=$(((j + r + 1) % k)); tool=${tools[i]}
+      t0=$(now_us)
+      if run_one "$tool" >/dev/null 2>>"$OUT/run.err"; then ok=1; else ok=0; fi
+      t1=$(now_us)
+      ((r < 0)) || printf '%s\t%d\t%d\n' "$tool" $((t1 - t0)) "$ok" >>"$raw"
+    done
+  done
+  for tool in "${tools[@]}"; do
+    emit run "$tool" wall_ms "$(awk -F'\t' -v t="$tool" '$1==t && $3==1 {print $2 / 1000}' "$raw" | stats)" \
+      "$(awk -F'\t' -v t="$tool" '$1==t && $3==0' "$raw" | wc -l)" "docker run --rm --network none IMG true"
+  done
+}
+
+bench_shim() {
+  log "shim: starting $NRUN containers"
+  local i pss=() pid f
+  for ((i = 0; i < NRUN; i++)); do
+    bdocker run -d --network none -l "$LABEL" "$IMAGE" sleep 600 >/dev/null
+  done
+  for f in "$RUN"/containers/*/shim.pid; do
+    pid=$(cat "$f")
+    pss+=("$(awk '/^Pss:/ {print $2}' "/proc/$pid/smaps_rollup")")
+  done
+  emit shim berth pss_kib "$(printf '%s\n' "${pss[@]}" | stats)" 0 \
+    "per berth-shim with ${#pss[@]} running; rss_kib of one: $(awk '/^Rss:/ {print $2}' "/proc/$pid/smaps_rollup")"
+  remove_containers bdocker
+}
+
+create_many() { # SOCKET COUNT: created, never started
+  local i body
+  body=$(printf '{"Image":"%s","Cmd":["true"],"Labels":{"berth-bench":"%s"},"HostConfig":{"NetworkMode":"none"}}' "$IMAGE" "$$")
+  for ((i = 0; i < $2; i++)); do
+    printf 'url = "http://d/containers/create"\noutput = "/dev/null"\n'
+  done >"$WORK/create.cfg"
+  curl -s --unix-socket "$1" --parallel --parallel-max 4 -X POST -H 'Content-Type: application/json' \
+    -d "$body" -K "$WORK/create.cfg" >/dev/null
+}
+
+list_round() { # TOOL SOCKET
+  local t0 t1 i
+  for ((i = 0; i < LIST_REQS; i++)); do
+    printf 'url = "http://d/containers/json?all=1"\noutput = "/dev/null"\n'
+  done >"$WORK/list.cfg"
+  curl -s --unix-socket "$2" -w '%{time_total}\n' -o /dev/null "http://d/containers/json?all=1" -K <(head -n 100 "$WORK/list.cfg") \
+    >"$WORK/lat.$1"
+  t0=$(now_us)
+  curl -s --unix-socket "$2" --parallel --parallel-max 8 -K "$WORK/list.cfg" >/dev/null
+  t1=$(now_us)
+  emit list "$1" seq_latency_ms "$(awk '{print $1 * 1000}' "$WORK/lat.$1" | stats)" 0 "GET /containers/json?all=1 with $NLIST containers"
+  emit list "$1" rps_c8 "$(awk -v n="$LIST_REQS" -v us=$((t1 - t0)) 'BEGIN {print n / (us / 1e6)}') x x 1" 0 "$LIST_REQS requests"
+}
+
+bench_list() {
+  log "list: creating $NLIST containers on each engine (untimed)"
+  create_many "$BERTH_SOCK" "$NLIST"
+  log "  berth lists $(bdocker ps -aq --filter "label=$LABEL" | wc -l)"
+  list_round berth "$BERTH_SOCK"
+  if ((PEER)); then
+    create_many "$PEER_SOCK" "$NLIST"
+    log "  dockerd lists $(pdocker ps -aq --filter "label=$LABEL" | wc -l)"
+    list_round dockerd "$PEER_SOCK"
+  fi
+}
+
+main() {
+  [[ $(id -u) == 0 ]] || die "run as root"
+  [[ -n $DOCKER ]] || die "no docker CLI"
+  mkdir -p "$OUT" "$WORK" "$BENCH_RUN"
+  printf 'group\ttool\tmetric\tmedian\tmin\tmax\tn\tfails\textra\n' >"$SUMMARY"
+  trap cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  setup_peer
+  [[ -z $PEER_NOTE ]] || log "$PEER_NOTE"
+  start_berthd
+  prepare_image
+  bench_run
+  bench_shim
+  bench_list
+  local r
+  r=$(ratio "$(median_of run berth wall_ms)" "$(median_of run dockerd wall_ms)")
+  printf 'ratio\tberth/dockerd\trun_wall\t%s\t\t\t\t\ttarget <= 0.2: %s\n' "$r" \
+    "$(awk -v r="$r" 'BEGIN { if (r == "n/a") print "-"; else print (r <= 0.2 ? "met" : "MISSED") }')" >>"$SUMMARY"
+  r=$(ratio "$(median_of run berth wall_ms)" "$(median_of run floor wall_ms)")
+  printf 'ratio\tberth/floor\trun_wall\t%s\t\t\t\t\tinformative (the gRPC create+start+wait target is <= 2x)\n' "$r" >>"$SUMMARY"
+  r=$(ratio "$(median_of list berth rps_c8)" "$(median_of list dockerd rps_c8)")
+  add_ratio "berth/dockerd containers_json_rps_c8" "$r" 10
+  echo
+  echo "== containers_bench results ($OUT)"
+  [[ -z $PEER_NOTE ]] || echo "!! $PEER_NOTE"
+  column -t -s $'\t' "$SUMMARY"
+}
+
+main "$@"
