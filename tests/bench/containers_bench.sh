@@ -38,7 +38,8 @@ IMAGE=bench/busybox:1
 remove_containers() { # DOCKER-FUNCTION: every container this run labelled
   local ids
   ids=$("$1" ps -aq --filter "label=$LABEL" 2>/dev/null) || return 0
-  [[ -z $ids ]] || xargs -r "$1" rm -f <<<"$ids" >/dev/null 2>&1 || true
+  # shellcheck disable=SC2086  # one ID per word
+  [[ -z $ids ]] || "$1" rm -f $ids >/dev/null 2>&1 || true
 }
 
 cleanup() {

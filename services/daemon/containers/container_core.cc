@@ -450,8 +450,9 @@ absl::StatusOr<v1::CreateContainerReply> ContainerCore::Create(
   absl::MutexLock lock(&mu_);
   if (shutting_down_) return absl::UnavailableError("the daemon is stopping");
   if (name.empty()) {
+    int attempt = 0;
     do {
-      name = RandomContainerName();
+      name = RandomContainerName(attempt++);
     } while (names_.contains("/" + name));
   }
   name = absl::StartsWith(name, "/") ? name : "/" + name;

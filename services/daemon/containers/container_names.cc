@@ -23,7 +23,7 @@ absl::Status ValidateContainerName(absl::string_view name) {
   return absl::OkStatus();
 }
 
-std::string RandomContainerName() {
+std::string RandomContainerName(int attempt) {
   static constexpr const char* kAdjectives[] = {
       "brave",  "calm",  "eager",  "fervent", "gallant",  "happy",
       "jolly",  "keen",  "lucid",  "modest",  "nifty",    "quirky",
@@ -32,9 +32,14 @@ std::string RandomContainerName() {
       "babbage", "curie",    "dijkstra", "euler",   "hopper",  "knuth",
       "lamport", "lovelace", "noether",  "ritchie", "shannon", "thompson",
       "turing",  "wozniak",  "hamilton", "liskov",  "perlman", "torvalds"};
-  std::random_device random;
-  return absl::StrCat(kAdjectives[random() % std::size(kAdjectives)], "_",
-                      kNames[random() % std::size(kNames)]);
+  thread_local std::mt19937 random(std::random_device{}());
+  std::string name =
+      absl::StrCat(kAdjectives[random() % std::size(kAdjectives)], "_",
+                   kNames[random() % std::size(kNames)]);
+  // As docker does once a name is taken: digits on the end, here as many
+  // as it takes for the space to outgrow the containers.
+  for (int i = 0; i < attempt; ++i) absl::StrAppend(&name, random() % 10);
+  return name;
 }
 
 }  // namespace berth

@@ -11,8 +11,9 @@ namespace berth {
 // Docker's rule: [a-zA-Z0-9][a-zA-Z0-9_.-]+, with an optional leading "/".
 absl::Status ValidateContainerName(absl::string_view name);
 
-// "adjective_surname", as docker names containers nobody named.
-std::string RandomContainerName();
+// "adjective_surname", as docker names containers nobody named, with
+// `attempt` random digits appended after that many collisions.
+std::string RandomContainerName(int attempt = 0);
 
 }  // namespace berth
 

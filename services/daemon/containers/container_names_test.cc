@@ -2,6 +2,9 @@
 
 #include <signal.h>
 
+#include <set>
+#include <string>
+
 #include "gtest/gtest.h"
 #include "services/daemon/containers/signals.h"
 
@@ -16,6 +19,12 @@ TEST(ContainerNamesTest, DockerRule) {
     EXPECT_FALSE(ValidateContainerName(bad).ok()) << bad;
   }
   EXPECT_TRUE(ValidateContainerName(RandomContainerName()).ok());
+  // The plain names run out after a few hundred; digits keep it going.
+  std::set<std::string> names;
+  for (int attempt = 0; names.size() < 2000; ++attempt) {
+    ASSERT_LT(attempt, 20000);
+    names.insert(RandomContainerName(attempt / 200));
+  }
 }
 
 TEST(SignalsTest, NamesAndNumbers) {
