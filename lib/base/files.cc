@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -123,6 +124,14 @@ absl::Status MakeDirs(const std::string& path, int mode) {
     return ErrnoStatus(errno, absl::StrCat("mkdir ", path));
   }
   return absl::OkStatus();
+}
+
+std::string SelfDir() {
+  char path[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+  if (n <= 0) return ".";
+  std::string self(path, n);
+  return self.substr(0, self.rfind('/'));
 }
 
 }  // namespace berth

@@ -19,6 +19,10 @@ absl::StatusOr<std::string> ReadFile(const std::string& path);
 // mkdir -p with `mode` for the directories it creates.
 absl::Status MakeDirs(const std::string& path, int mode = 0755);
 
+// The directory holding the running binary; berth's binaries are
+// installed side by side and find each other there.
+std::string SelfDir();
+
 // An absl::Status for a failed syscall, with errno mapped to a code.
 absl::Status ErrnoStatus(int err, absl::string_view what);
 

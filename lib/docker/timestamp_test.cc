@@ -33,7 +33,8 @@ namespace {
 
 TEST(FormatRfc3339NanoTest, TrimsTheFractionAsGoDoes) {
   EXPECT_EQ(FormatRfc3339Nano(0), "1970-01-01T00:00:00Z");
-  EXPECT_EQ(FormatRfc3339Nano(1700000000123450000), "2023-11-14T22:13:20.12345Z");
+  EXPECT_EQ(FormatRfc3339Nano(1700000000123450000),
+            "2023-11-14T22:13:20.12345Z");
   EXPECT_EQ(FormatRfc3339Nano(1700000000000000001),
             "2023-11-14T22:13:20.000000001Z");
   absl::StatusOr<int64_t> parsed =

@@ -1,11 +1,9 @@
 // berth-daemon: the daemon's image half (graph driver, layer and image
 // stores) and its container half (container store, exec driver through
 // per-container shims, logs).
-#include <limits.h>
-#include <unistd.h>
-
 #include "gflags/gflags.h"
 #include "glog/logging.h"
+#include "lib/base/files.h"
 #include "lib/config/config.h"
 #include "lib/service/service_main.h"
 #include "services/daemon/containers/container_service.h"
@@ -13,19 +11,6 @@
 #include "services/daemon/images/image_service.h"
 
 DEFINE_string(config, "", "the serialized DaemonConfig berthd wrote");
-
-namespace {
-
-// The directory holding this binary: berth-shim is installed beside it.
-std::string SelfDir() {
-  char path[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
-  if (n <= 0) return ".";
-  std::string self(path, n);
-  return self.substr(0, self.rfind('/'));
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   gflags::ParseCommandLineFlags(&argc, &argv, true);
@@ -55,7 +40,7 @@ int main(int argc, char** argv) {
   berth::ContainerCoreOptions container_options;
   container_options.root = config->data_root() + "/containers";
   container_options.run_root = config->exec_root() + "/containers";
-  container_options.shim_binary = SelfDir() + "/berth-shim";
+  container_options.shim_binary = berth::SelfDir() + "/berth-shim";
   if (!config->exec_driver().empty()) {
     container_options.exec_driver = config->exec_driver();
   }

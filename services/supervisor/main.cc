@@ -16,6 +16,7 @@
 #include "absl/strings/str_split.h"
 #include "gflags/gflags.h"
 #include "glog/logging.h"
+#include "lib/base/files.h"
 #include "services/supervisor/daemon.h"
 #include "services/supervisor/daemon_flags.h"
 
@@ -148,15 +149,6 @@ std::map<std::string, std::vector<std::string>> ParseArgs(
   return repeated;
 }
 
-// The directory holding this binary.
-std::string SelfDir() {
-  char path[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
-  if (n <= 0) return ".";
-  std::string self(path, n);
-  return self.substr(0, self.rfind('/'));
-}
-
 // Takes over systemd's activation sockets (fds 3.. named by LISTEN_FDS)
 // before anything else can claim those numbers, to hand them to the
 // gateway.
@@ -238,7 +230,7 @@ int main(int argc, char** argv) {
 
   berth::SupervisorOptions options;
   options.binary_dir =
-      FLAGS_service_dir.empty() ? SelfDir() : FLAGS_service_dir;
+      FLAGS_service_dir.empty() ? berth::SelfDir() : FLAGS_service_dir;
   options.config = *config;
   options.service_args = {"--logtostderr"};
   if (config->debug()) options.service_args.push_back("--v=1");

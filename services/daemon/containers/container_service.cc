@@ -9,33 +9,22 @@
 #include "lib/rpc/status.h"
 
 namespace berth {
-namespace {
-
-template <typename Reply>
-grpc::Status Answer(absl::StatusOr<Reply> result, Reply* reply) {
-  if (!result.ok()) return ToGrpcStatus(result.status());
-  *reply = std::move(*result);
-  return grpc::Status::OK;
-}
-
-}  // namespace
-
 grpc::Status ContainerServiceImpl::Create(
     grpc::ServerContext*, const v1::CreateContainerRequest* request,
     v1::CreateContainerReply* reply) {
-  return Answer(core_->Create(*request), reply);
+  return AnswerWith(core_->Create(*request), reply);
 }
 
 grpc::Status ContainerServiceImpl::Start(grpc::ServerContext*,
                                          const v1::ContainerRef* request,
                                          v1::StartContainerReply* reply) {
-  return Answer(core_->Start(request->id()), reply);
+  return AnswerWith(core_->Start(request->id()), reply);
 }
 
 grpc::Status ContainerServiceImpl::Stop(grpc::ServerContext*,
                                         const v1::StopContainerRequest* request,
                                         v1::StopContainerReply* reply) {
-  return Answer(core_->Stop(*request), reply);
+  return AnswerWith(core_->Stop(*request), reply);
 }
 
 grpc::Status ContainerServiceImpl::Restart(
@@ -52,7 +41,7 @@ grpc::Status ContainerServiceImpl::Kill(grpc::ServerContext*,
 grpc::Status ContainerServiceImpl::Wait(grpc::ServerContext* context,
                                         const v1::WaitContainerRequest* request,
                                         v1::WaitContainerReply* reply) {
-  return Answer(
+  return AnswerWith(
       core_->Wait(*request, [context] { return context->IsCancelled(); }),
       reply);
 }
@@ -66,13 +55,13 @@ grpc::Status ContainerServiceImpl::Remove(
 grpc::Status ContainerServiceImpl::List(
     grpc::ServerContext*, const v1::ListContainersRequest* request,
     v1::ListContainersReply* reply) {
-  return Answer(core_->List(*request), reply);
+  return AnswerWith(core_->List(*request), reply);
 }
 
 grpc::Status ContainerServiceImpl::Inspect(grpc::ServerContext*,
                                            const v1::ContainerRef* request,
                                            v1::ContainerDetail* reply) {
-  return Answer(core_->Inspect(request->id()), reply);
+  return AnswerWith(core_->Inspect(request->id()), reply);
 }
 
 grpc::Status ContainerServiceImpl::Logs(

@@ -10,13 +10,6 @@
 namespace berth {
 namespace {
 
-template <typename Reply>
-grpc::Status Answer(absl::StatusOr<Reply> result, Reply* reply) {
-  if (!result.ok()) return ToGrpcStatus(result.status());
-  *reply = std::move(*result);
-  return grpc::Status::OK;
-}
-
 // The data messages of a client stream as bytes; the first message (the
 // options) has been read already.
 template <typename Stream, typename Message>
@@ -94,31 +87,31 @@ class JobStdinSource : public ByteSource {
 grpc::Status ImageServiceImpl::ListImages(grpc::ServerContext*,
                                           const v1::ListImagesRequest* request,
                                           v1::ListImagesReply* reply) {
-  return Answer(core_->List(*request), reply);
+  return AnswerWith(core_->List(*request), reply);
 }
 
 grpc::Status ImageServiceImpl::InspectImage(grpc::ServerContext*,
                                             const v1::ImageRequest* request,
                                             v1::ImageDetail* reply) {
-  return Answer(core_->Inspect(request->name()), reply);
+  return AnswerWith(core_->Inspect(request->name()), reply);
 }
 
 grpc::Status ImageServiceImpl::History(grpc::ServerContext*,
                                        const v1::ImageRequest* request,
                                        v1::HistoryReply* reply) {
-  return Answer(core_->History(request->name()), reply);
+  return AnswerWith(core_->History(request->name()), reply);
 }
 
 grpc::Status ImageServiceImpl::Tag(grpc::ServerContext*,
                                    const v1::TagRequest* request,
                                    v1::TagReply* reply) {
-  return Answer(core_->Tag(*request), reply);
+  return AnswerWith(core_->Tag(*request), reply);
 }
 
 grpc::Status ImageServiceImpl::RemoveImage(
     grpc::ServerContext*, const v1::RemoveImageRequest* request,
     v1::RemoveImageReply* reply) {
-  return Answer(core_->Remove(*request), reply);
+  return AnswerWith(core_->Remove(*request), reply);
 }
 
 grpc::Status ImageServiceImpl::Load(
@@ -163,13 +156,13 @@ grpc::Status ImageServiceImpl::Import(
   }
   StreamSource<grpc::ServerReader<v1::ImportInput>, v1::ImportInput> source(
       reader);
-  return Answer(core_->Import(source, first.options()), reply);
+  return AnswerWith(core_->Import(source, first.options()), reply);
 }
 
 grpc::Status ImageServiceImpl::DiskUsage(grpc::ServerContext*,
                                          const v1::DiskUsageRequest*,
                                          v1::DiskUsageReply* reply) {
-  return Answer(core_->DiskUsage(), reply);
+  return AnswerWith(core_->DiskUsage(), reply);
 }
 
 grpc::Status ImageServiceImpl::StoreInfo(grpc::ServerContext*,
