@@ -381,11 +381,8 @@ absl::Status AddContainerRoutes(Router& router, ServiceResolver* resolver) {
                   return stub.List(context, list, out);
                 });
         if (!reply.ok()) return SendStatus(writer, reply.status());
-        nlohmann::json out = nlohmann::json::array();
-        for (const v1::ContainerSummary& summary : reply->containers()) {
-          out.push_back(ContainerSummaryJson(summary));
-        }
-        writer.SendJson(200, out);
+        writer.Send(200, {{"Content-Type", "application/json"}},
+                    ContainerListJson(*reply) + "\n");
       }));
   BERTH_RETURN_IF_ERROR(router.Add(
       "GET", "/containers/{name}/json",

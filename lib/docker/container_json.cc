@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "lib/docker/json_escape.h"
 #include "lib/docker/json_util.h"
 
 namespace berth {
@@ -334,26 +335,51 @@ json ContainerInspectJson(const v1::ContainerDetail& detail) {
   };
 }
 
-json ContainerSummaryJson(const v1::ContainerSummary& summary) {
-  json mounts = json::array();
-  for (const v1::MountPoint& mount : summary.mounts()) {
-    mounts.push_back(MountJson(mount));
-  }
-  return {
-      {"Id", summary.id()},
-      {"Names", Strings(summary.names(), false)},
-      {"Image", summary.image()},
-      {"ImageID", summary.image_id()},
-      {"Command", summary.command()},
-      {"Created", summary.created()},
-      {"Ports", json::array()},
-      {"Labels", StringMapJson(summary.labels())},
-      {"State", summary.state()},
-      {"Status", summary.status()},
-      {"HostConfig", {{"NetworkMode", summary.network_mode()}}},
-      {"NetworkSettings", {{"Networks", json::object()}}},
-      {"Mounts", mounts},
+std::string ContainerListJson(const v1::ListContainersReply& reply) {
+  std::string out = "[";
+  auto field = [&out](const char* key, absl::string_view value) {
+    absl::StrAppend(&out, "\"", key, "\":");
+    AppendJsonString(value, &out);
+    out.push_back(',');
   };
+  for (const v1::ContainerSummary& summary : reply.containers()) {
+    if (out.size() > 1) out.push_back(',');
+    out.push_back('{');
+    field("Id", summary.id());
+    out.append("\"Names\":[");
+    for (int i = 0; i < summary.names_size(); ++i) {
+      if (i > 0) out.push_back(',');
+      AppendJsonString(summary.names(i), &out);
+    }
+    out.append("],");
+    field("Image", summary.image());
+    field("ImageID", summary.image_id());
+    field("Command", summary.command());
+    absl::StrAppend(&out, "\"Created\":", summary.created(),
+                    ",\"Ports\":[],\"Labels\":{");
+    bool first = true;
+    for (const auto& [key, value] : summary.labels()) {
+      if (!first) out.push_back(',');
+      first = false;
+      AppendJsonString(key, &out);
+      out.push_back(':');
+      AppendJsonString(value, &out);
+    }
+    out.append("},");
+    field("State", summary.state());
+    field("Status", summary.status());
+    out.append("\"HostConfig\":{\"NetworkMode\":");
+    AppendJsonString(summary.network_mode(), &out);
+    out.append("},\"NetworkSettings\":{\"Networks\":{}},\"Mounts\":");
+    json mounts = json::array();
+    for (const v1::MountPoint& mount : summary.mounts()) {
+      mounts.push_back(MountJson(mount));
+    }
+    out.append(mounts.dump());
+    out.push_back('}');
+  }
+  out.push_back(']');
+  return out;
 }
 
 }  // namespace berth

@@ -1,6 +1,8 @@
 #ifndef BERTH_LIB_DOCKER_CONTAINER_JSON_H_
 #define BERTH_LIB_DOCKER_CONTAINER_JSON_H_
 
+#include <string>
+
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
 #include "proto/container.pb.h"
@@ -19,7 +21,9 @@ absl::StatusOr<v1::CreateContainerRequest> CreateRequestFromJson(
 nlohmann::json ContainerConfigJson(const v1::ContainerConfig& config);
 nlohmann::json HostConfigJson(const v1::HostConfig& host);
 nlohmann::json ContainerInspectJson(const v1::ContainerDetail& detail);
-nlohmann::json ContainerSummaryJson(const v1::ContainerSummary& summary);
+// GET /containers/json's body. Written directly rather than through a
+// JSON tree: a thousand containers make it the API's largest answer.
+std::string ContainerListJson(const v1::ListContainersReply& reply);
 
 }  // namespace berth
 

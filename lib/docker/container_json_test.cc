@@ -77,5 +77,34 @@ TEST(ContainerJsonTest, InspectHasTheFieldsTheCliReads) {
   EXPECT_EQ(out["HostConfig"]["RestartPolicy"]["Name"], "no");
 }
 
+TEST(ContainerJsonTest, ListIsValidJsonWithTheCliFields) {
+  v1::ListContainersReply reply;
+  EXPECT_EQ(ContainerListJson(reply), "[]");
+  for (const char* id : {"aaa", "bbb"}) {
+    v1::ContainerSummary* summary = reply.add_containers();
+    summary->set_id(id);
+    summary->add_names("/n-" + std::string(id));
+    summary->set_command("sh -c \"echo <hi>\"");
+    summary->set_created(1700000000);
+    summary->set_state("exited");
+    summary->set_status("Exited (0) 2 minutes ago");
+    (*summary->mutable_labels())["k\"ey"] = "v\n";
+    summary->set_network_mode("none");
+  }
+  nlohmann::json out = nlohmann::json::parse(ContainerListJson(reply));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[1]["Id"], "bbb");
+  EXPECT_EQ(out[1]["Names"][0], "/n-bbb");
+  EXPECT_EQ(out[0]["Command"], "sh -c \"echo <hi>\"");
+  EXPECT_EQ(out[0]["Created"], 1700000000);
+  EXPECT_EQ(out[0]["Labels"]["k\"ey"], "v\n");
+  EXPECT_EQ(out[0]["HostConfig"]["NetworkMode"], "none");
+  EXPECT_TRUE(out[0]["Ports"].is_array());
+  EXPECT_TRUE(out[0]["Mounts"].is_array());
+  // Go's encoder escapes HTML characters; so does berth.
+  EXPECT_NE(ContainerListJson(reply).find("\\u003chi\\u003e"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace berth

@@ -47,9 +47,6 @@ class JsonLogWriter {
   std::string pending_[2];
 };
 
-// `data` as a JSON string body: escapes, and U+FFFD for invalid UTF-8.
-void AppendJsonEscaped(absl::string_view data, std::string* out);
-
 // Now, as dockerd writes log times (FormatRfc3339Nano).
 std::string NowRfc3339Nano();
 

@@ -281,6 +281,8 @@ bool MatchesFilters(
 
 struct ContainerCore::Entry {
   v1::ContainerDetail detail;
+  // detail.created, parsed once: listings sort by it.
+  int64_t created_ns = 0;
   // Bumped at every exit, so a waiter sees "the next exit".
   int exits = 0;
   // Bumped at every start that got as far as a listening shim.
@@ -371,6 +373,7 @@ absl::Status ContainerCore::Restore() {
         std::filesystem::remove_all(dir.path(), error);
         continue;
       }
+      entry->created_ns = ParseTime(entry->detail.created());
       names_[entry->detail.name()] = id;
       containers_[id] = entry;
       if (Running(entry->detail)) running.push_back(entry);
@@ -433,7 +436,8 @@ absl::StatusOr<v1::CreateContainerReply> ContainerCore::Create(
                  detail.config().cmd().end());
   detail.set_path(command[0]);
   for (size_t i = 1; i < command.size(); ++i) detail.add_args(command[i]);
-  detail.set_created(Rfc3339(NowNs()));
+  entry->created_ns = NowNs();
+  detail.set_created(Rfc3339(entry->created_ns));
   detail.set_image_id(image.id.ToString());
   std::string dir = absl::StrCat(options_.root, "/", id);
   detail.set_log_path(absl::StrCat(dir, "/", id, "-json.log"));
@@ -890,34 +894,35 @@ absl::Status ContainerCore::Remove(const v1::RemoveContainerRequest& request) {
 
 absl::StatusOr<v1::ListContainersReply> ContainerCore::List(
     const v1::ListContainersRequest& request) {
-  std::vector<v1::ContainerDetail> details;
-  {
-    absl::MutexLock lock(&mu_);
-    details.reserve(containers_.size());
-    for (const auto& [id, entry] : containers_) {
-      bool all = request.all() || request.limit() > 0;
-      if (!all && !Running(entry->detail)) continue;
-      if (!MatchesFilters(entry->detail, request.filters())) continue;
-      details.push_back(entry->detail);
-    }
+  absl::MutexLock lock(&mu_);
+  std::vector<const Entry*> listed;
+  listed.reserve(containers_.size());
+  bool all = request.all() || request.limit() > 0;
+  for (const auto& [id, entry] : containers_) {
+    if (!all && !Running(entry->detail)) continue;
+    if (!MatchesFilters(entry->detail, request.filters())) continue;
+    listed.push_back(entry.get());
   }
-  std::sort(details.begin(), details.end(), [](const auto& a, const auto& b) {
-    return a.created() > b.created();
+  std::sort(listed.begin(), listed.end(), [](const Entry* a, const Entry* b) {
+    return a->created_ns > b->created_ns;
   });
-  if (request.limit() > 0 && details.size() > size_t(request.limit())) {
-    details.resize(request.limit());
+  if (request.limit() > 0 && listed.size() > size_t(request.limit())) {
+    listed.resize(request.limit());
   }
   v1::ListContainersReply reply;
-  for (const v1::ContainerDetail& detail : details) {
+  reply.mutable_containers()->Reserve(listed.size());
+  for (const Entry* entry : listed) {
+    const v1::ContainerDetail& detail = entry->detail;
     v1::ContainerSummary* summary = reply.add_containers();
     summary->set_id(detail.id());
     summary->add_names(detail.name());
     summary->set_image(detail.config().image());
     summary->set_image_id(detail.image_id());
-    std::vector<std::string> command = {detail.path()};
-    command.insert(command.end(), detail.args().begin(), detail.args().end());
-    summary->set_command(absl::StrJoin(command, " "));
-    summary->set_created(ParseTime(detail.created()) / 1000000000);
+    std::string command = detail.path();
+    for (const std::string& arg : detail.args())
+      absl::StrAppend(&command, " ", arg);
+    summary->set_command(std::move(command));
+    summary->set_created(entry->created_ns / 1000000000);
     summary->set_state(detail.state().status());
     summary->set_status(StatusText(detail.state()));
     *summary->mutable_labels() = detail.config().labels();

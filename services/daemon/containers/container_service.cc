@@ -163,11 +163,7 @@ std::vector<HandlerSpec> ContainerJobs(ContainerCore* core) {
     BERTH_RETURN_IF_ERROR(ParseDockerFilters(job.env().Get("filters"),
                                              request.mutable_filters()));
     BERTH_ASSIGN_OR_RETURN(v1::ListContainersReply reply, core->List(request));
-    nlohmann::json out = nlohmann::json::array();
-    for (const v1::ContainerSummary& summary : reply.containers()) {
-      out.push_back(ContainerSummaryJson(summary));
-    }
-    PrintJson(job, out);
+    job.Stdout().Write(ContainerListJson(reply) + "\n");
     return absl::OkStatus();
   };
   auto inspect = [core](Job& job) -> absl::Status {
