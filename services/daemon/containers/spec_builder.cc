@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <sys/resource.h>
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -12,63 +14,26 @@
 #include "absl/strings/str_split.h"
 #include "lib/base/status_macros.h"
 #include "services/runtime/capabilities.h"
+#include "services/runtime/defaults.h"
 #include "services/runtime/user.h"
 
 namespace berth {
 namespace {
 
-constexpr char kDefaultPath[] =
-    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 constexpr int64_t kCpuPeriod = 100000;
 
-const std::vector<std::string>& MaskedPaths() {
-  static const auto* paths =
-      new std::vector<std::string>{"/proc/asound",
-                                   "/proc/acpi",
-                                   "/proc/kcore",
-                                   "/proc/keys",
-                                   "/proc/latency_stats",
-                                   "/proc/timer_list",
-                                   "/proc/timer_stats",
-                                   "/proc/sched_debug",
-                                   "/proc/scsi",
-                                   "/sys/firmware",
-                                   "/sys/devices/virtual/powercap"};
-  return *paths;
-}
-
-const std::vector<std::string>& ReadonlyPaths() {
-  static const auto* paths = new std::vector<std::string>{
-      "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"};
-  return *paths;
-}
-
+// Docker's mounts; privileged containers get /sys and its cgroups
+// writable.
 std::vector<runtime::Mount> StandardMounts(bool privileged) {
-  std::vector<runtime::Mount> mounts = {
-      {"/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}},
-      {"/dev",
-       "tmpfs",
-       "tmpfs",
-       {"nosuid", "strictatime", "mode=755", "size=65536k"}},
-      {"/dev/pts",
-       "devpts",
-       "devpts",
-       {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620",
-        "gid=5"}},
-      {"/sys",
-       "sysfs",
-       "sysfs",
-       {"nosuid", "noexec", "nodev", privileged ? "rw" : "ro"}},
-      {"/sys/fs/cgroup",
-       "cgroup",
-       "cgroup",
-       {"nosuid", "noexec", "nodev", privileged ? "rw" : "ro"}},
-      {"/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}},
-      {"/dev/shm",
-       "tmpfs",
-       "shm",
-       {"nosuid", "noexec", "nodev", "mode=1777", "size=67108864"}},
-  };
+  std::vector<runtime::Mount> mounts = runtime::DefaultMounts();
+  if (!privileged) return mounts;
+  for (runtime::Mount& mount : mounts) {
+    if (mount.destination != "/sys" && mount.destination != "/sys/fs/cgroup") {
+      continue;
+    }
+    std::replace(mount.options.begin(), mount.options.end(), std::string("ro"),
+                 std::string("rw"));
+  }
   return mounts;
 }
 
@@ -151,8 +116,10 @@ absl::StatusOr<runtime::Spec> BuildSpec(const v1::ContainerDetail& container,
   process.args.insert(process.args.end(), container.args().begin(),
                       container.args().end());
   process.env.assign(config.env().begin(), config.env().end());
-  if (!HasEnv(process.env, "PATH"))
-    process.env.insert(process.env.begin(), kDefaultPath);
+  if (!HasEnv(process.env, "PATH")) {
+    process.env.insert(process.env.begin(),
+                       absl::StrCat("PATH=", runtime::kDefaultPath));
+  }
   if (!HasEnv(process.env, "HOSTNAME")) {
     process.env.push_back(absl::StrCat("HOSTNAME=", config.hostname()));
   }
@@ -193,8 +160,8 @@ absl::StatusOr<runtime::Spec> BuildSpec(const v1::ContainerDetail& container,
             {host.cap_add().begin(), host.cap_add().end()},
             {host.cap_drop().begin(), host.cap_drop().end()}));
     process.seccomp_default = true;
-    spec.masked_paths = MaskedPaths();
-    spec.readonly_paths = ReadonlyPaths();
+    spec.masked_paths = runtime::DefaultMaskedPaths();
+    spec.readonly_paths = runtime::DefaultReadonlyPaths();
   }
   for (const std::string& option : host.security_opt()) {
     std::string normalized = absl::StrReplaceAll(option, {{"=", ":"}});
