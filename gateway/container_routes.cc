@@ -2,6 +2,8 @@
 
 #include <sys/socket.h>
 
+#include <array>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "gateway/http/api_version.h"
@@ -14,6 +16,7 @@
 #include "lib/base/unix_socket.h"
 #include "lib/docker/container_json.h"
 #include "lib/docker/filters.h"
+#include "lib/docker/stream_frame.h"
 #include "lib/docker/timestamp.h"
 #include "lib/rpc/status.h"
 #include "proto/container.grpc.pb.h"
@@ -37,15 +40,9 @@ absl::StatusOr<std::unique_ptr<Stub>> NewStub(ServiceResolver* resolver) {
   return v1::ContainerService::NewStub(channel);
 }
 
-// Docker's 8-byte frame header: stream, three zero bytes, length.
 std::string Frame(int stream, absl::string_view data) {
-  std::string out(8, '\0');
-  out[0] = static_cast<char>(stream);
-  uint32_t size = data.size();
-  out[4] = static_cast<char>(size >> 24);
-  out[5] = static_cast<char>(size >> 16);
-  out[6] = static_cast<char>(size >> 8);
-  out[7] = static_cast<char>(size);
+  std::array<char, 8> header = StreamFrameHeader(stream, data.size());
+  std::string out(header.data(), header.size());
   out.append(data.data(), data.size());
   return out;
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -21,6 +22,7 @@
 #include "lib/base/files.h"
 #include "lib/base/status_macros.h"
 #include "lib/base/unix_socket.h"
+#include "lib/docker/stream_frame.h"
 #include "services/runtime/container.h"
 #include "services/runtime/linux_cgroup.h"
 #include "services/runtime/oci_config.h"
@@ -340,17 +342,8 @@ void Shim::Broadcast(int stream, const char* data, size_t size) {
       continue;
     }
     if (!config_.tty) {
-      // Docker's multiplexed framing: stream, three zero bytes, the
-      // payload length big-endian.
-      char header[8] = {static_cast<char>(stream),
-                        0,
-                        0,
-                        0,
-                        static_cast<char>(size >> 24),
-                        static_cast<char>(size >> 16),
-                        static_cast<char>(size >> 8),
-                        static_cast<char>(size)};
-      Queue(*client, header, sizeof(header));
+      std::array<char, 8> header = StreamFrameHeader(stream, size);
+      Queue(*client, header.data(), header.size());
     }
     Queue(*client, data, size);
     FlushClient(*client);
