@@ -48,14 +48,15 @@ std::string Join(const std::vector<std::string>& parts, size_t n) {
 // Docker's normalization: leading "/" is dropped, so are empty and "."
 // components, and ".." is resolved lexically. A ".." above the root is
 // refused rather than clamped, since no honest layer contains one.
-absl::StatusOr<std::vector<std::string>> CleanPath(absl::string_view path) {
+absl::StatusOr<std::vector<std::string>> CleanPath(absl::string_view path,
+                                                   absl::string_view noun) {
   std::vector<std::string> parts;
   for (absl::string_view part : absl::StrSplit(path, '/')) {
     if (part.empty() || part == ".") continue;
     if (part == "..") {
       if (parts.empty()) {
         return absl::InvalidArgumentError(
-            "its \"..\" climbs out of the layer root");
+            absl::StrCat("its \"..\" climbs out of the ", noun, " root"));
       }
       parts.pop_back();
       continue;
@@ -98,7 +99,8 @@ absl::Status RemoveTree(int dirfd, const std::string& name, int depth) {
 enum class Compression { kNone, kGzip, kZstd };
 
 // Magic numbers, as Docker's DetectCompression knows them.
-absl::StatusOr<Compression> DetectCompression(absl::string_view head) {
+absl::StatusOr<Compression> DetectCompression(absl::string_view head,
+                                              absl::string_view noun) {
   if (absl::StartsWith(head, "\x1f\x8b")) return Compression::kGzip;
   if (absl::StartsWith(head, "\x28\xb5\x2f\xfd")) return Compression::kZstd;
   if (head.size() >= 4) {
@@ -113,14 +115,16 @@ absl::StatusOr<Compression> DetectCompression(absl::string_view head) {
                                                "7zXZ\0",
                                                6))) {
     return absl::InvalidArgumentError(
-        "layer is xz-compressed; only gzip and zstd layers are supported");
+        absl::StrCat(noun, " is xz-compressed; only uncompressed, gzip and ",
+                     "zstd ", noun, "s are supported"));
   }
   // "BZh", the block size, then the block magic: a tar whose first name
   // merely starts with "BZh" stays a tar.
   if (head.size() >= 10 && absl::StartsWith(head, "BZh") && head[3] >= '1' &&
       head[3] <= '9' && head.substr(4, 6) == "\x31\x41\x59\x26\x53\x59") {
     return absl::InvalidArgumentError(
-        "layer is bzip2-compressed; only gzip and zstd layers are supported");
+        absl::StrCat(noun, " is bzip2-compressed; only uncompressed, gzip and ",
+                     "zstd ", noun, "s are supported"));
   }
   return Compression::kNone;
 }
@@ -140,8 +144,8 @@ absl::StatusOr<Compression> DetectCompression(absl::string_view head) {
 // into the hash too, as Docker does.
 class LayerStream {
  public:
-  LayerStream(ByteSource& in, bool hash)
-      : in_(in), hash_(hash), buf_(new char[kBufferSize]) {}
+  LayerStream(ByteSource& in, bool hash, absl::string_view noun)
+      : in_(in), hash_(hash), noun_(noun), buf_(new char[kBufferSize]) {}
   ~LayerStream() {
     if (raw_ != nullptr) archive_read_free(raw_);
     if (md_ != nullptr) EVP_MD_CTX_free(md_);
@@ -172,12 +176,12 @@ class LayerStream {
     const char* message = archive_error_string(tar);
     if (message == nullptr) message = "unknown error";
     if (eof_) {
-      return absl::DataLossError(absl::StrCat("unexpected EOF in layer tar",
-                                              where, ": ", message,
-                                              " (the layer is truncated)"));
+      return absl::DataLossError(
+          absl::StrCat("unexpected EOF in ", noun_, " tar", where, ": ",
+                       message, " (the ", noun_, " is truncated)"));
     }
     return absl::InvalidArgumentError(
-        absl::StrCat("malformed layer tar", where, ": ", message));
+        absl::StrCat("malformed ", noun_, " tar", where, ": ", message));
   }
 
   uint64_t bytes() const { return bytes_; }
@@ -228,14 +232,15 @@ class LayerStream {
     if (!error_.ok()) return error_;
     const char* message = archive_error_string(raw_);
     return absl::InvalidArgumentError(absl::StrCat(
-        "corrupt ", compression_ == Compression::kGzip ? "gzip" : "zstd",
-        " layer stream: ", message != nullptr ? message : "unknown error"));
+        "corrupt ", compression_ == Compression::kGzip ? "gzip" : "zstd", " ",
+        noun_, " stream: ", message != nullptr ? message : "unknown error"));
   }
 
   absl::StatusOr<absl::string_view> NextImpl();
 
   ByteSource& in_;
   const bool hash_;
+  const absl::string_view noun_;
   std::unique_ptr<char[]> buf_;
   size_t buffered_ = 0;
   Compression compression_ = Compression::kNone;
@@ -266,8 +271,9 @@ absl::Status LayerStream::Open() {
     }
   }
   BERTH_RETURN_IF_ERROR(Fill(16));
-  BERTH_ASSIGN_OR_RETURN(compression_, DetectCompression(absl::string_view(
-                                           buf_.get(), buffered_)));
+  BERTH_ASSIGN_OR_RETURN(
+      compression_,
+      DetectCompression(absl::string_view(buf_.get(), buffered_), noun_));
   if (compression_ == Compression::kNone) return absl::OkStatus();
   raw_ = archive_read_new();
   if (raw_ == nullptr) return absl::ResourceExhaustedError("archive_read_new");
@@ -276,7 +282,7 @@ absl::Status LayerStream::Open() {
                                                   : ARCHIVE_FILTER_ZSTD;
   if (archive_read_append_filter(raw_, filter) != ARCHIVE_OK) {
     return absl::UnimplementedError(
-        absl::StrCat("libarchive cannot decompress this layer: ",
+        absl::StrCat("libarchive cannot decompress this ", noun_, ": ",
                      archive_error_string(raw_)));
   }
   if (archive_read_open(raw_, this, nullptr, RawRead, nullptr) != ARCHIVE_OK) {
@@ -382,14 +388,15 @@ class Applier {
   absl::Status Apply(archive* tar, archive_entry* entry) {
     const char* name = archive_entry_pathname(entry);
     if (name == nullptr) {
-      return absl::InvalidArgumentError("layer entry without a name");
+      return absl::InvalidArgumentError(
+          absl::StrCat(options_.noun, " entry without a name"));
     }
     name_ = name;
     absl::Status status = ApplyEntry(tar, entry);
     if (!status.ok()) {
-      return absl::Status(
-          status.code(),
-          absl::StrCat("layer entry ", Quote(name_), ": ", status.message()));
+      return absl::Status(status.code(),
+                          absl::StrCat(options_.noun, " entry ", Quote(name_),
+                                       ": ", status.message()));
     }
     return absl::OkStatus();
   }
@@ -432,6 +439,12 @@ class Applier {
     return RemoveTree(parent, leaf, 0);
   }
   void MarkWritten(const std::vector<std::string>& parts);
+  absl::StatusOr<Owner> OwnerOf(archive_entry* entry) const {
+    if (options_.owner.has_value()) {
+      return Owner{options_.owner->uid, options_.owner->gid};
+    }
+    return EntryOwner(entry);
+  }
 
   const int root_;
   const ApplyOptions& options_;
@@ -527,7 +540,10 @@ absl::StatusOr<int> Applier::Parent(const std::vector<std::string>& parts) {
 }
 
 void Applier::MarkWritten(const std::vector<std::string>& parts) {
-  if (options_.whiteouts != WhiteoutMode::kApply || parts.empty()) return;
+  if (options_.whiteouts != WhiteoutMode::kApply ||
+      !options_.interpret_whiteouts || parts.empty()) {
+    return;
+  }
   std::string path = Join(parts, parts.size());
   size_t len = path.size();
   // The set holds every ancestor of what it holds: stop at the first hit.
@@ -539,18 +555,23 @@ void Applier::MarkWritten(const std::vector<std::string>& parts) {
 }
 
 absl::Status Applier::ApplyEntry(archive* tar, archive_entry* entry) {
-  BERTH_ASSIGN_OR_RETURN(std::vector<std::string> parts, CleanPath(name_));
-  if (parts.empty()) return ApplyRoot(entry);
-  const std::string& leaf = parts.back();
-  if (leaf == kWhiteoutOpaqueDir) return ApplyOpaque(parts);
-  // Other ".wh..wh." names are AUFS bookkeeping (the hardlink stash, the
-  // base marker), not content; Docker skips them too.
-  if (absl::StartsWith(parts.front(), kWhiteoutMetaPrefix) ||
-      absl::StartsWith(leaf, kWhiteoutMetaPrefix)) {
-    return absl::OkStatus();
+  BERTH_ASSIGN_OR_RETURN(std::vector<std::string> parts,
+                         CleanPath(name_, options_.noun));
+  if (parts.empty()) {
+    return options_.apply_root_entry ? ApplyRoot(entry) : absl::OkStatus();
   }
-  if (absl::StartsWith(leaf, kWhiteoutPrefix)) {
-    return ApplyWhiteout(parts, entry);
+  const std::string& leaf = parts.back();
+  if (options_.interpret_whiteouts) {
+    if (leaf == kWhiteoutOpaqueDir) return ApplyOpaque(parts);
+    // Other ".wh..wh." names are AUFS bookkeeping (the hardlink stash, the
+    // base marker), not content; Docker skips them too.
+    if (absl::StartsWith(parts.front(), kWhiteoutMetaPrefix) ||
+        absl::StartsWith(leaf, kWhiteoutMetaPrefix)) {
+      return absl::OkStatus();
+    }
+    if (absl::StartsWith(leaf, kWhiteoutPrefix)) {
+      return ApplyWhiteout(parts, entry);
+    }
   }
 
   const char* hardlink = archive_entry_hardlink(entry);
@@ -568,11 +589,11 @@ absl::Status Applier::ApplyEntry(archive* tar, archive_entry* entry) {
         if (!options_.allow_devices &&
             !(type == AE_IFCHR && archive_entry_rdevmajor(entry) == 0 &&
               archive_entry_rdevminor(entry) == 0)) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("device nodes are not allowed in this layer (",
-                           type == AE_IFCHR ? "char" : "block", " device ",
-                           archive_entry_rdevmajor(entry), ":",
-                           archive_entry_rdevminor(entry), ")"));
+          return absl::InvalidArgumentError(absl::StrCat(
+              "device nodes are not allowed in this ", options_.noun, " (",
+              type == AE_IFCHR ? "char" : "block", " device ",
+              archive_entry_rdevmajor(entry), ":",
+              archive_entry_rdevminor(entry), ")"));
         }
         break;
       default:
@@ -586,6 +607,12 @@ absl::Status Applier::ApplyEntry(archive* tar, archive_entry* entry) {
   struct stat st;
   bool merge = false;
   if (fstatat(parent, leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    if (options_.no_overwrite_dir_non_dir && S_ISDIR(st.st_mode) != is_dir) {
+      return absl::FailedPreconditionError(
+          S_ISDIR(st.st_mode)
+              ? "cannot overwrite an existing directory with a non-directory"
+              : "cannot overwrite an existing non-directory with a directory");
+    }
     // Docker replaces whatever is there, except dir onto dir: merge.
     merge = is_dir && S_ISDIR(st.st_mode);
     if (!merge) BERTH_RETURN_IF_ERROR(Remove(parent, leaf));
@@ -637,8 +664,8 @@ absl::Status Applier::ApplyEntry(archive* tar, archive_entry* entry) {
 absl::Status Applier::ApplyRoot(archive_entry* entry) {
   if (archive_entry_hardlink(entry) != nullptr ||
       archive_entry_filetype(entry) != AE_IFDIR) {
-    return absl::InvalidArgumentError(
-        "only a directory can stand for the layer root");
+    return absl::InvalidArgumentError(absl::StrCat(
+        "only a directory can stand for the ", options_.noun, " root"));
   }
   BERTH_RETURN_IF_ERROR(SetMetadata(root_, entry));
   DirTimes& times = dir_times_.emplace_back();
@@ -658,7 +685,7 @@ absl::Status Applier::ApplyWhiteout(const std::vector<std::string>& parts,
     if (!parent.ok()) return parent.status();
     return Remove(parent->get(), victim);
   }
-  BERTH_ASSIGN_OR_RETURN(Owner owner, EntryOwner(entry));
+  BERTH_ASSIGN_OR_RETURN(Owner owner, OwnerOf(entry));
   BERTH_ASSIGN_OR_RETURN(int parent, Parent(parts));
   BERTH_RETURN_IF_ERROR(Remove(parent, victim));
   if (mknodat(parent, victim.c_str(), S_IFCHR, makedev(0, 0)) != 0) {
@@ -760,10 +787,12 @@ absl::Status Applier::WriteFile(archive* tar, archive_entry* entry, int parent,
 
 absl::Status Applier::Hardlink(const char* target, int parent,
                                const std::string& leaf) {
-  absl::StatusOr<std::vector<std::string>> parts = CleanPath(target);
+  absl::StatusOr<std::vector<std::string>> parts =
+      CleanPath(target, options_.noun);
   if (!parts.ok() || parts->empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "hardlink target ", Quote(target), " is outside the layer root"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("hardlink target ", Quote(target), " is outside the ",
+                     options_.noun, " root"));
   }
   absl::StatusOr<UniqueFd> dir = OpenDir(*parts, parts->size() - 1, false);
   if (!dir.ok()) {
@@ -792,7 +821,7 @@ absl::Status Applier::Hardlink(const char* target, int parent,
 }
 
 absl::Status Applier::SetMetadata(int fd, archive_entry* entry) {
-  BERTH_ASSIGN_OR_RETURN(Owner owner, EntryOwner(entry));
+  BERTH_ASSIGN_OR_RETURN(Owner owner, OwnerOf(entry));
   if (fchown(fd, owner.uid, owner.gid) != 0) return ErrnoStatus(errno, "chown");
   // After chown, which clears setuid and setgid.
   if (fchmod(fd, archive_entry_perm(entry) & 07777) != 0) {
@@ -806,7 +835,7 @@ absl::Status Applier::SetMetadataAt(int parent, const std::string& leaf,
   // Symlinks, fifos and devices cannot be opened to be changed through an
   // fd. `leaf` is what this entry just created, and the *at calls do not
   // follow it.
-  BERTH_ASSIGN_OR_RETURN(Owner owner, EntryOwner(entry));
+  BERTH_ASSIGN_OR_RETURN(Owner owner, OwnerOf(entry));
   const char* c_leaf = leaf.c_str();
   if (fchownat(parent, c_leaf, owner.uid, owner.gid, AT_SYMLINK_NOFOLLOW) !=
       0) {
@@ -856,7 +885,8 @@ absl::Status Applier::Finish() {
     name_ = Join(dir.parts, dir.parts.size());
     if (dir.parts.empty()) {
       if (futimens(root_, dir.times) != 0) {
-        return ErrnoStatus(errno, "set times of the layer root");
+        return ErrnoStatus(
+            errno, absl::StrCat("set times of the ", options_.noun, " root"));
       }
       continue;
     }
@@ -884,9 +914,15 @@ absl::StatusOr<ApplyStats> ApplyLayer(ByteSource& in,
                                       const ApplyOptions& options) {
   UniqueFd root(open(target_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (root.get() < 0) {
-    return ErrnoStatus(errno, absl::StrCat("open layer target ", target_dir));
+    return ErrnoStatus(
+        errno, absl::StrCat("open ", options.noun, " target ", target_dir));
   }
-  LayerStream stream(in, options.compute_diff_id);
+  return ApplyLayerAt(in, root.get(), options);
+}
+
+absl::StatusOr<ApplyStats> ApplyLayerAt(ByteSource& in, int target_dirfd,
+                                        const ApplyOptions& options) {
+  LayerStream stream(in, options.compute_diff_id, options.noun);
   BERTH_RETURN_IF_ERROR(stream.Open());
 
   std::unique_ptr<archive, decltype(&archive_read_free)> tar(archive_read_new(),
@@ -903,12 +939,13 @@ absl::StatusOr<ApplyStats> ApplyLayer(ByteSource& in,
     absl::Status status = stream.TarError(tar.get(), "");
     if (absl::IsDataLoss(status)) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "layer is not a tar archive: ", archive_error_string(tar.get())));
+          options.noun,
+          " is not a tar archive: ", archive_error_string(tar.get())));
     }
     return status;
   }
 
-  Applier applier(root.get(), options, stream);
+  Applier applier(target_dirfd, options, stream);
   bool first = true;
   while (true) {
     archive_entry* entry;

@@ -3,13 +3,20 @@
 
 #include <stdint.h>
 
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "services/daemon/archive/byte_source.h"
 #include "services/daemon/archive/whiteout.h"
 
 namespace berth {
+
+struct FileOwner {
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+};
 
 struct ApplyOptions {
   WhiteoutMode whiteouts = WhiteoutMode::kApply;
@@ -20,6 +27,29 @@ struct ApplyOptions {
   // for archives that are not layers (a docker-save archive unpacked for
   // loading), where the hash would be work for nothing.
   bool compute_diff_id = true;
+
+  // The rest serves docker cp, whose archives are plain content rather
+  // than layers.
+
+  // Whether names starting with ".wh." are whiteouts (a layer) or
+  // ordinary files: Docker extracts docker cp's archives without any
+  // whiteout handling.
+  bool interpret_whiteouts = true;
+  // Whether an entry for the root itself ("./", "/") sets the target's
+  // owner, mode, xattrs and times. Docker's docker cp extraction skips it,
+  // so copying into a directory leaves the directory itself as it was.
+  bool apply_root_entry = true;
+  // docker cp's NoOverwriteDirNonDir: an entry that would replace an
+  // existing directory with a non-directory, or a non-directory with a
+  // directory, is FAILED_PRECONDITION instead.
+  bool no_overwrite_dir_non_dir = false;
+  // docker cp's CopyUIDGID: every entry gets this owner instead of the
+  // one in the archive. (Missing parents are created root:root either
+  // way, as Docker does.)
+  std::optional<FileOwner> owner;
+  // Names the input in error messages: "layer" ("malformed layer tar",
+  // "layer entry ...") or "archive" for docker cp.
+  absl::string_view noun = "layer";
 };
 
 struct ApplyStats {
@@ -55,6 +85,11 @@ struct ApplyStats {
 absl::StatusOr<ApplyStats> ApplyLayer(ByteSource& in,
                                       const std::string& target_dir,
                                       const ApplyOptions& options);
+
+// The same into an open directory, which stays open. It must be opened
+// O_RDONLY (not O_PATH): the root entry's metadata is set through it.
+absl::StatusOr<ApplyStats> ApplyLayerAt(ByteSource& in, int target_dirfd,
+                                        const ApplyOptions& options);
 
 }  // namespace berth
 

@@ -694,5 +694,105 @@ TEST_F(ApplyLayerTest, MissingTargetIsNotFound) {
             absl::StatusCode::kNotFound);
 }
 
+// --- Options for docker cp -----------------------------------------------
+
+TEST_F(ApplyLayerTest, ApplyLayerAtWritesIntoAnOpenDirectory) {
+  int fd = open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  StringSource source(BuildTar({File("f", "at")}));
+  absl::StatusOr<ApplyStats> stats = ApplyLayerAt(source, fd, {});
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  // The caller's fd stays open.
+  EXPECT_EQ(fcntl(fd, F_GETFD), FD_CLOEXEC);
+  close(fd);
+  EXPECT_EQ(ReadFileOrDie(At("f")), "at");
+}
+
+TEST_F(ApplyLayerTest, WhiteoutNamesAreFilesWhenNotInterpreted) {
+  WriteFileOrDie(At("victim"), "v");
+  WriteFileOrDie(At("d/lower"), "l");
+  ApplyOptions options;
+  options.interpret_whiteouts = false;
+  ASSERT_TRUE(Apply(BuildTar({File(".wh.victim", ""), Dir("d"),
+                              File("d/.wh..wh..opq", ""),
+                              File(".wh..wh.plnk/1", "aufs")}),
+                    options)
+                  .ok());
+  EXPECT_EQ(ReadFileOrDie(At("victim")), "v");
+  EXPECT_EQ(ReadFileOrDie(At("d/lower")), "l");
+  EXPECT_TRUE(Exists(At(".wh.victim")));
+  EXPECT_TRUE(Exists(At("d/.wh..wh..opq")));
+  EXPECT_EQ(ReadFileOrDie(At(".wh..wh.plnk/1")), "aufs");
+}
+
+TEST_F(ApplyLayerTest, RootEntryIsSkippedWhenAsked) {
+  ASSERT_EQ(chmod(root_.c_str(), 0750), 0);
+  TarEntry root = Dir("./", 0777);
+  root.uid = 42;
+  ApplyOptions options;
+  options.apply_root_entry = false;
+  ASSERT_TRUE(Apply(BuildTar({root, File("f", "f")}), options).ok());
+  EXPECT_EQ(Lstat(root_).st_mode & 07777, 0750u);
+  EXPECT_EQ(Lstat(root_).st_uid, 0u);
+  // By default it sets the target's metadata, as for a layer.
+  ASSERT_TRUE(Apply(BuildTar({root})).ok());
+  EXPECT_EQ(Lstat(root_).st_mode & 07777, 0777u);
+  EXPECT_EQ(Lstat(root_).st_uid, 42u);
+}
+
+TEST_F(ApplyLayerTest, NoOverwriteDirNonDirRefusesTypeChanges) {
+  WriteFileOrDie(At("d/x"), "x");
+  WriteFileOrDie(At("f"), "f");
+  ASSERT_EQ(symlink("d", At("l").c_str()), 0);
+  ApplyOptions options;
+  options.no_overwrite_dir_non_dir = true;
+  absl::StatusOr<ApplyStats> stats =
+      Apply(BuildTar({File("d", "file")}), options);
+  EXPECT_EQ(stats.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(stats.status().message(),
+              HasSubstr("cannot overwrite an existing directory"));
+  stats = Apply(BuildTar({Hardlink("d", "f")}), options);
+  EXPECT_EQ(stats.status().code(), absl::StatusCode::kFailedPrecondition);
+  stats = Apply(BuildTar({Dir("f")}), options);
+  EXPECT_EQ(stats.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(stats.status().message(),
+              HasSubstr("cannot overwrite an existing non-directory"));
+  // A symlink to a directory is not a directory.
+  stats = Apply(BuildTar({Dir("l")}), options);
+  EXPECT_EQ(stats.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ReadFileOrDie(At("d/x")), "x");
+  EXPECT_EQ(ReadFileOrDie(At("f")), "f");
+}
+
+TEST_F(ApplyLayerTest, OwnerOverrideAppliesToEveryEntry) {
+  TarEntry file = File("d/f", "f");
+  file.uid = 1000;
+  TarEntry fifo;
+  fifo.name = "d/p";
+  fifo.type = 'p';
+  fifo.uid = 5;
+  ApplyOptions options;
+  options.owner = FileOwner{12, 34};
+  ASSERT_TRUE(
+      Apply(BuildTar({Dir("d"), file, fifo, Symlink("d/l", "f")}), options)
+          .ok());
+  for (const char* rel : {"d", "d/f", "d/p", "d/l"}) {
+    EXPECT_EQ(Lstat(At(rel)).st_uid, 12u) << rel;
+    EXPECT_EQ(Lstat(At(rel)).st_gid, 34u) << rel;
+  }
+}
+
+TEST_F(ApplyLayerTest, NounNamesTheInputInMessages) {
+  ApplyOptions options;
+  options.noun = "archive";
+  absl::StatusOr<ApplyStats> stats =
+      Apply(BuildTar({File("../x", "x")}), options);
+  EXPECT_THAT(stats.status().message(), HasSubstr("archive entry"));
+  EXPECT_THAT(stats.status().message(), HasSubstr("the archive root"));
+  stats = Apply(std::string(1024, 'x'), options);
+  EXPECT_THAT(stats.status().message(), HasSubstr("archive"));
+  EXPECT_THAT(stats.status().message(), ::testing::Not(HasSubstr("layer")));
+}
+
 }  // namespace
 }  // namespace berth

@@ -22,8 +22,10 @@ namespace berth {
 // followed. Sockets are skipped. With kOverlay, overlay whiteouts turn
 // back into layer whiteouts: a 0/0 character device NAME becomes an empty
 // file ".wh.NAME", and a directory with trusted.overlay.opaque=y gets a
-// ".wh..wh..opq" entry. trusted.overlay.* and security.selinux xattrs are
-// never written.
+// ".wh..wh..opq" entry. With kApply every entry goes out as it is, which
+// is also docker export's tar of a container's merged root (see
+// WriteExportTar). trusted.overlay.* and security.selinux xattrs are never
+// written.
 absl::Status WriteLayerTar(const std::string& dir, WhiteoutMode mode,
                            ByteSink& out);
 
