@@ -34,6 +34,15 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string bundle = argv[1];
+  // runc runs in the bundle and is given paths in it: they must not
+  // depend on the shim's working directory.
+  if (bundle.empty() || bundle[0] != '/') {
+    char cwd[4096];
+    if (getcwd(cwd, sizeof(cwd)) == nullptr) {
+      return Fail(absl::FailedPreconditionError("getcwd failed"));
+    }
+    bundle = absl::StrCat(cwd, "/", bundle);
+  }
   absl::StatusOr<std::string> json =
       berth::ReadFile(absl::StrCat(bundle, "/", berth::shim::kConfigFile));
   if (!json.ok()) return Fail(json.status());

@@ -4,8 +4,10 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -23,10 +25,9 @@
 #include "lib/base/status_macros.h"
 #include "lib/base/unix_socket.h"
 #include "lib/docker/stream_frame.h"
-#include "services/runtime/container.h"
-#include "services/runtime/linux_cgroup.h"
 #include "services/runtime/oci_config.h"
 #include "services/shim/shim_protocol.h"
+#include "services/shim/shim_util.h"
 
 namespace berth::shim {
 namespace {
@@ -35,60 +36,18 @@ constexpr size_t kReadChunk = 64 * 1024;
 // A client that falls this far behind is dropped rather than letting the
 // shim's memory grow; the log keeps everything.
 constexpr size_t kMaxClientBacklog = 8 << 20;
-constexpr size_t kMaxStdinBacklog = 1 << 20;
 constexpr int kAttachWaitMs = 5000;
-// After the init exits, how long output may still trickle in.
+// After the init exits, how long output may still trickle in, and execs
+// (which outlive it only without a pid namespace) may still run.
 constexpr int kDrainMs = 2000;
+// After the execs left were SIGKILLed, how long to wait for their exits.
+constexpr int kKillWaitMs = 1000;
 
-int64_t NowMs() {
-  timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
-
-void SetNonBlocking(int fd) {
-  int flags = fcntl(fd, F_GETFL);
-  if (flags >= 0) fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-}
-
-absl::Status MakePipe(UniqueFd* read_end, UniqueFd* write_end) {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return ErrnoStatus(errno, "pipe");
-  read_end->reset(fds[0]);
-  write_end->reset(fds[1]);
-  return absl::OkStatus();
-}
-
-// Sends everything, blocking up to a couple of seconds: used on the way
-// out, when nothing else needs the loop.
-void SendAllBlocking(int fd, absl::string_view data) {
-  int flags = fcntl(fd, F_GETFL);
-  if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
-  timeval timeout{2, 0};
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
-  while (!data.empty()) {
-    ssize_t n = send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    data.remove_prefix(n);
-  }
+int ExitCode(int status) {
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 }  // namespace
-
-struct Shim::Client {
-  enum class Kind { kHandshake, kAttach, kWait, kControl };
-  UniqueFd fd;
-  Kind kind = Kind::kHandshake;
-  bool stdin = false;
-  bool streams[2] = {false, false};
-  std::string line;
-  std::string backlog;
-  // Closes once the backlog is out (after a control answer).
-  bool closing = false;
-  bool read_closed = false;
-  bool dead = false;
-};
 
 Shim::Shim(std::string bundle, ShimConfig config)
     : bundle_(std::move(bundle)), config_(std::move(config)) {}
@@ -100,43 +59,30 @@ std::string Shim::Path(const char* name) const {
 }
 
 absl::Status Shim::OpenStdio() {
-  if (config_.tty) {
-    UniqueFd master(posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
-    if (!master.valid()) return ErrnoStatus(errno, "posix_openpt");
-    if (grantpt(master.get()) != 0 || unlockpt(master.get()) != 0) {
-      return ErrnoStatus(errno, "unlockpt");
-    }
-    char name[64];
-    if (ptsname_r(master.get(), name, sizeof(name)) != 0) {
-      return ErrnoStatus(errno, "ptsname");
-    }
-    UniqueFd slave(open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
-    if (!slave.valid()) return ErrnoStatus(errno, absl::StrCat("open ", name));
-    stdio_.child_in.reset(dup(slave.get()));
-    stdio_.child_out.reset(dup(slave.get()));
-    stdio_.child_err = std::move(slave);
-    if (config_.open_stdin) stdio_.stdin_write.reset(dup(master.get()));
-    stdio_.stdout_read.reset(dup(master.get()));
-    stdio_.pty_master = std::move(master);
-    output_open_[0] = true;
-  } else {
-    BERTH_RETURN_IF_ERROR(MakePipe(&stdio_.stdout_read, &stdio_.child_out));
-    BERTH_RETURN_IF_ERROR(MakePipe(&stdio_.stderr_read, &stdio_.child_err));
-    if (config_.open_stdin) {
-      BERTH_RETURN_IF_ERROR(MakePipe(&stdio_.child_in, &stdio_.stdin_write));
-    } else {
-      stdio_.child_in.reset(open("/dev/null", O_RDONLY | O_CLOEXEC));
-    }
-    output_open_[0] = output_open_[1] = true;
-  }
-  for (UniqueFd* fd :
-       {&stdio_.stdout_read, &stdio_.stderr_read, &stdio_.stdin_write}) {
-    if (fd->valid()) SetNonBlocking(fd->get());
+  if (config_.open_stdin) io_.ExpectStdin();
+  // A terminal comes from the runtime with the process (runc makes it
+  // inside the container).
+  if (config_.tty) return absl::OkStatus();
+  UniqueFd out, err;
+  BERTH_RETURN_IF_ERROR(MakePipe(&out, &child_out_));
+  BERTH_RETURN_IF_ERROR(MakePipe(&err, &child_err_));
+  io_.SetOutput(1, std::move(out));
+  io_.SetOutput(2, std::move(err));
+  if (config_.open_stdin) {
+    UniqueFd in;
+    BERTH_RETURN_IF_ERROR(MakePipe(&child_in_, &in));
+    io_.SetStdin(std::move(in));
   }
   return absl::OkStatus();
 }
 
 absl::Status Shim::Start() {
+  // Before anything runs: an exec's process, and runc's container once
+  // runc exits, are reparented to the nearest subreaper, which must be
+  // the shim that reaps them and records their exits.
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) {
+    return ErrnoStatus(errno, "become a child subreaper");
+  }
   JsonLogWriter::Options log_options;
   log_options.path = config_.log_path;
   log_options.max_size = config_.log_max_size;
@@ -158,22 +104,35 @@ absl::Status Shim::Start() {
                          ReadFile(Path("config.json")));
   BERTH_ASSIGN_OR_RETURN(runtime::Spec spec,
                          runtime::ParseOciConfig(config_json, bundle_));
-  runtime::Stdio stdio;
-  stdio.in = stdio_.child_in.get();
-  stdio.out = stdio_.child_out.get();
-  stdio.err = stdio_.child_err.get();
-  BERTH_ASSIGN_OR_RETURN(pid_, runtime::SpawnContainer(spec, stdio));
-  stdio_.child_in.reset();
-  stdio_.child_out.reset();
-  stdio_.child_err.reset();
-  if (!spec.cgroups_path.empty()) {
-    absl::StatusOr<std::unique_ptr<runtime::Cgroup>> cgroup =
-        runtime::LinuxCgroup::Open(spec.cgroups_path);
-    if (cgroup.ok()) cgroup_ = std::move(*cgroup);
+  driver_ = MakeRuntimeDriver(bundle_, config_);
+  SpawnStdio stdio;
+  stdio.terminal = config_.tty;
+  stdio.in = child_in_.get();
+  stdio.out = child_out_.get();
+  stdio.err = child_err_.get();
+  BERTH_ASSIGN_OR_RETURN(Spawned spawned, driver_->Start(spec, stdio));
+  child_in_.reset();
+  child_out_.reset();
+  child_err_.reset();
+  pid_ = spawned.pid;
+  if (config_.tty) {
+    io_.AdoptPty(std::move(spawned.pty_master), config_.open_stdin);
   }
+  absl::Status started = FinishStart();
+  if (!started.ok()) {
+    // Nobody would serve it: take it down again.
+    driver_->Kill(SIGKILL).IgnoreError();
+    while (waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    driver_->Cleanup();
+  }
+  return started;
+}
 
+absl::Status Shim::FinishStart() {
   // Only now, as a mask the container cannot inherit: the shim outlives
   // whoever started it, and hangups and termination are not for it.
+  // (Processes started later reset their mask before they exec.)
   sigset_t mask;
   sigemptyset(&mask);
   for (int signo : {SIGCHLD, SIGPIPE, SIGHUP, SIGINT, SIGTERM}) {
@@ -198,25 +157,29 @@ absl::Status Shim::Start() {
 }
 
 absl::Status Shim::WaitForAttaches() {
-  int64_t deadline = NowMs() + kAttachWaitMs;
+  int64_t deadline = MonotonicMs() + kAttachWaitMs;
   auto attached = [&] {
     return std::count_if(clients_.begin(), clients_.end(), [](auto& c) {
       return c->kind == Client::Kind::kAttach;
     });
   };
   while (attached() < config_.attach_wait) {
-    int64_t left = deadline - NowMs();
+    int64_t left = deadline - MonotonicMs();
     if (left <= 0) break;
     std::vector<pollfd> fds = {{listener_.get(), POLLIN, 0}};
-    for (auto& client : clients_) fds.push_back({client->fd.get(), POLLIN, 0});
+    for (auto& client : clients_) {
+      // An attach that already sent its EOF stays, but is not read again.
+      short events = client->read_closed ? 0 : POLLIN;
+      fds.push_back({client->fd.get(), events, 0});
+    }
     if (poll(fds.data(), fds.size(), left) < 0 && errno != EINTR) {
       return ErrnoStatus(errno, "poll");
     }
     if (fds[0].revents) Accept();
     for (size_t i = 1; i < fds.size(); ++i) {
-      if (fds[i].revents) OnClientReadable(*clients_[i - 1]);
+      if (fds[i].revents) OnClientReadable(*clients_[i - 1], fds[i].revents);
     }
-    std::erase_if(clients_, [](auto& c) { return c->dead; });
+    Sweep();
   }
   return absl::OkStatus();
 }
@@ -232,15 +195,26 @@ void Shim::Accept() {
   }
 }
 
-void Shim::OnClientReadable(Client& client) {
+void Shim::OnClientReadable(Client& client, short revents) {
   char buf[kReadChunk];
-  ssize_t n = recv(client.fd.get(), buf, sizeof(buf), 0);
+  ssize_t n =
+      client.read_closed ? 0 : recv(client.fd.get(), buf, sizeof(buf), 0);
   if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
   if (n <= 0) {
-    client.read_closed = true;
-    if (client.kind == Client::Kind::kAttach && client.stdin) {
-      if (config_.stdin_once) CloseStdin();
-    } else if (client.kind != Client::Kind::kAttach) {
+    if (!client.read_closed) {
+      client.read_closed = true;
+      if (client.kind == Client::Kind::kAttach && client.stdin) {
+        if (config_.stdin_once) io_.CloseStdin();
+      } else if (client.kind == Client::Kind::kExec && client.stdin &&
+                 client.exec != nullptr) {
+        client.exec->io.CloseStdin();
+      }
+    }
+    // A stream client may half-close and still read; POLLHUP or an error
+    // means nobody reads any more. Others are done at EOF.
+    bool streaming = client.kind == Client::Kind::kAttach ||
+                     client.kind == Client::Kind::kExec;
+    if (!streaming || (revents & (POLLHUP | POLLERR)) || n < 0) {
       client.dead = true;
     }
     return;
@@ -258,60 +232,77 @@ void Shim::OnClientReadable(Client& client) {
     HandleRequest(client, line);
     data.remove_prefix(newline + 1);
   }
-  if (client.kind == Client::Kind::kAttach && client.stdin && !data.empty() &&
-      stdio_.stdin_write.valid()) {
-    stdin_buffer_.append(data.data(), data.size());
-    FlushStdin();
+  if (!client.stdin || data.empty()) return;
+  if (client.kind == Client::Kind::kAttach) {
+    io_.QueueStdin(data);
+  } else if (client.kind == Client::Kind::kExec && client.exec != nullptr) {
+    client.exec->io.QueueStdin(data);
   }
+}
+
+void Shim::Answer(Client& client, absl::string_view text) {
+  client.kind = Client::Kind::kControl;
+  Queue(client, text.data(), text.size());
+  client.closing = true;
+  FlushClient(client);
 }
 
 void Shim::HandleRequest(Client& client, const std::string& line) {
   std::vector<std::string> words = absl::StrSplit(line, ' ');
-  auto answer = [&](absl::string_view text) {
-    client.kind = Client::Kind::kControl;
-    Queue(client, text.data(), text.size());
-    client.closing = true;
-    FlushClient(client);
-  };
   const std::string& verb = words[0];
   if (verb == "attach" && words.size() == 4) {
     client.kind = Client::Kind::kAttach;
     client.stdin = words[1] == "1";
     client.streams[0] = words[2] == "1";
     client.streams[1] = words[3] == "1";
+  } else if (verb == "exec") {
+    StartExec(client, words);
   } else if (verb == "wait") {
     client.kind = Client::Kind::kWait;
   } else if (verb == "kill" && words.size() == 2) {
     int signo = 0;
     if (!absl::SimpleAtoi(words[1], &signo) || signo <= 0 || signo >= 65) {
-      return answer("err invalid signal\n");
+      return Answer(client, "err invalid signal\n");
     }
-    if (exited_ || pid_ <= 0) return answer("err container is not running\n");
-    if (kill(pid_, signo) != 0) {
-      return answer(absl::StrCat("err kill: ", strerror(errno), "\n"));
+    if (exited_ || pid_ <= 0) {
+      return Answer(client, "err container is not running\n");
     }
-    answer("ok\n");
-  } else if (verb == "resize" && words.size() == 3) {
-    winsize size{};
+    absl::Status killed = driver_->Kill(signo);
+    Answer(client, killed.ok() ? std::string("ok\n")
+                               : absl::StrCat("err ", killed.message(), "\n"));
+  } else if (verb == "resize" && (words.size() == 3 || words.size() == 4)) {
     unsigned height = 0, width = 0;
-    if (!stdio_.pty_master.valid()) return answer("err no tty\n");
     if (!absl::SimpleAtoi(words[1], &height) ||
-        !absl::SimpleAtoi(words[2], &width)) {
-      return answer("err invalid size\n");
+        !absl::SimpleAtoi(words[2], &width) || height > 0xffff ||
+        width > 0xffff) {
+      return Answer(client, "err invalid size\n");
     }
-    size.ws_row = height;
-    size.ws_col = width;
-    if (ioctl(stdio_.pty_master.get(), TIOCSWINSZ, &size) != 0) {
-      return answer(absl::StrCat("err resize: ", strerror(errno), "\n"));
+    absl::Status resized;
+    if (words.size() == 4) {
+      resized = ResizeExec(words[3], height, width);
+    } else if (!io_.tty()) {
+      resized = absl::FailedPreconditionError("no tty");
+    } else {
+      winsize size{};
+      size.ws_row = height;
+      size.ws_col = width;
+      if (ioctl(io_.pty_master(), TIOCSWINSZ, &size) != 0) {
+        resized = ErrnoStatus(errno, "resize");
+      }
     }
-    answer("ok\n");
+    Answer(client, resized.ok()
+                       ? std::string("ok\n")
+                       : absl::StrCat("err ", resized.message(), "\n"));
   } else if ((verb == "pause" || verb == "resume") && words.size() == 1) {
-    if (!cgroup_) return answer("err the container has no cgroup\n");
-    absl::Status status = verb == "pause" ? cgroup_->Freeze() : cgroup_->Thaw();
-    answer(status.ok() ? std::string("ok\n")
-                       : absl::StrCat("err ", status.message(), "\n"));
+    if (exited_ || pid_ <= 0) {
+      return Answer(client, "err container is not running\n");
+    }
+    absl::Status status =
+        verb == "pause" ? driver_->Pause() : driver_->Resume();
+    Answer(client, status.ok() ? std::string("ok\n")
+                               : absl::StrCat("err ", status.message(), "\n"));
   } else {
-    answer("err unknown request\n");
+    Answer(client, "err unknown request\n");
   }
 }
 
@@ -350,47 +341,16 @@ void Shim::Broadcast(int stream, const char* data, size_t size) {
   }
 }
 
-void Shim::FlushStdin() {
-  while (!stdin_buffer_.empty() && stdio_.stdin_write.valid()) {
-    ssize_t n = write(stdio_.stdin_write.get(), stdin_buffer_.data(),
-                      stdin_buffer_.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN) return;
-    if (n <= 0) {
-      // The container closed its stdin: what is left has no reader.
-      stdin_buffer_.clear();
-      stdio_.stdin_write.reset();
-      return;
-    }
-    stdin_buffer_.erase(0, n);
-  }
-}
-
-void Shim::CloseStdin() {
-  // With a tty the master is also the output; only a pipe can be closed.
-  if (config_.tty) return;
-  FlushStdin();
-  if (stdin_buffer_.empty()) {
-    stdio_.stdin_write.reset();
-  } else {
-    close_stdin_when_flushed_ = true;
-  }
-}
-
-bool Shim::ReadOutput(int stream) {
-  int fd = stream == 1 ? stdio_.stdout_read.get() : stdio_.stderr_read.get();
+void Shim::ReadInitOutput(int stream) {
   char buf[kReadChunk];
-  ssize_t n = read(fd, buf, sizeof(buf));
-  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return true;
-  // EIO: the pty's last slave closed.
-  if (n <= 0) return false;
+  ssize_t n = io_.ReadOutput(stream, buf, sizeof(buf));
+  if (n <= 0) return;
   absl::Status logged = log_->Write(stream, absl::string_view(buf, n));
   if (!logged.ok()) {
     fprintf(stderr, "berth-shim %s: log: %s\n", config_.id.c_str(),
             std::string(logged.message()).c_str());
   }
   Broadcast(stream, buf, n);
-  return true;
 }
 
 void Shim::Reap() {
@@ -399,77 +359,159 @@ void Shim::Reap() {
   }
   int status;
   pid_t pid;
+  // Everything that is ours: the init, execs, and whatever else was
+  // reparented to the shim (those are only reaped).
   while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-    if (pid != pid_) continue;
-    exited_ = true;
-    exit_code_ =
-        WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (pid == pid_) {
+      exited_ = true;
+      exit_code_ = ExitCode(status);
+    } else {
+      OnExecExit(pid, ExitCode(status));
+    }
   }
 }
 
+void Shim::Sweep() {
+  for (auto& client : clients_) {
+    if (client->dead && client->exec != nullptr) {
+      client->exec->client = nullptr;
+      client->exec = nullptr;
+    }
+  }
+  std::erase_if(clients_, [](auto& c) { return c->dead; });
+}
+
+int64_t Shim::NextDeadline(int64_t init_deadline, int64_t kill_deadline) const {
+  int64_t next = 0;
+  auto consider = [&](int64_t deadline) {
+    if (deadline != 0 && (next == 0 || deadline < next)) next = deadline;
+  };
+  consider(init_deadline);
+  consider(kill_deadline);
+  for (const auto& exec : execs_) {
+    if (exec->output_done) {
+      consider(exec->flush_deadline);
+    } else if (exec->exited) {
+      consider(exec->drain_deadline);
+    }
+  }
+  return next;
+}
+
 int Shim::Serve() {
-  int64_t drain_deadline = 0;
-  while (true) {
-    if (exited_ && drain_deadline == 0) drain_deadline = NowMs() + kDrainMs;
-    if (exited_ &&
-        ((!output_open_[0] && !output_open_[1]) || NowMs() >= drain_deadline)) {
-      break;
-    }
-    std::vector<pollfd> fds;
-    fds.push_back({signal_fd_.get(), POLLIN, 0});
-    fds.push_back({listener_.get(), POLLIN, 0});
-    fds.push_back({output_open_[0] ? stdio_.stdout_read.get() : -1, POLLIN, 0});
-    fds.push_back({output_open_[1] ? stdio_.stderr_read.get() : -1, POLLIN, 0});
-    fds.push_back(
-        {stdin_buffer_.empty() ? -1 : stdio_.stdin_write.get(), POLLOUT, 0});
-    constexpr size_t kFirstClient = 5;
-    bool stdin_full = stdin_buffer_.size() >= kMaxStdinBacklog;
-    for (auto& client : clients_) {
-      short events = 0;
-      if (!client->read_closed && !(client->stdin && stdin_full)) {
-        events |= POLLIN;
-      }
-      if (!client->backlog.empty()) events |= POLLOUT;
-      fds.push_back({client->fd.get(), events, 0});
-    }
-    int timeout = exited_ ? std::max<int64_t>(0, drain_deadline - NowMs()) : -1;
-    if (poll(fds.data(), fds.size(), timeout) < 0 && errno != EINTR) break;
-    if (fds[0].revents) Reap();
-    if (fds[1].revents) Accept();
+  int64_t init_deadline = 0;
+  int64_t kill_deadline = 0;
+  std::vector<pollfd> fds;
+  std::vector<PollTarget> targets;
+  using Kind = PollTarget::Kind;
+  auto add = [&](int fd, short events, PollTarget target) {
+    fds.push_back({fd, events, 0});
+    targets.push_back(target);
+  };
+  auto add_io = [&](HeldIo& io, Exec* exec) {
     for (int stream = 1; stream <= 2; ++stream) {
-      if (fds[1 + stream].revents && !ReadOutput(stream)) {
-        output_open_[stream - 1] = false;
+      if (io.output_fd(stream) >= 0) {
+        add(io.output_fd(stream), POLLIN, {Kind::kOutput, exec, stream});
       }
     }
-    if (fds[4].revents) {
-      FlushStdin();
-      if (close_stdin_when_flushed_ && stdin_buffer_.empty()) {
-        stdio_.stdin_write.reset();
+    if (io.stdin_pending()) add(io.stdin_fd(), POLLOUT, {Kind::kStdin, exec});
+  };
+  while (true) {
+    int64_t now = MonotonicMs();
+    if (exited_) {
+      if (init_deadline == 0) init_deadline = now + kDrainMs;
+      bool init_done = !io_.output_open() || now >= init_deadline;
+      if (init_done && execs_.empty()) break;
+      if (now >= init_deadline && kill_deadline == 0) {
+        // With a pid namespace the kernel killed them with the init.
+        // Without one an exec may outlive it; Docker's runtimes kill what
+        // is left of a container whose init is gone.
+        KillRunningExecs();
+        kill_deadline = now + kKillWaitMs;
+      }
+      if (kill_deadline != 0 && now >= kill_deadline) break;
+    }
+    fds.clear();
+    targets.clear();
+    add(signal_fd_.get(), POLLIN, {Kind::kSignal});
+    add(listener_.get(), POLLIN, {Kind::kListener});
+    add_io(io_, nullptr);
+    for (auto& exec : execs_) add_io(exec->io, exec.get());
+    for (auto& client : clients_) {
+      const HeldIo* feeds = client->kind == Client::Kind::kAttach ? &io_
+                            : client->exec != nullptr ? &client->exec->io
+                                                      : nullptr;
+      bool stdin_full =
+          client->stdin && feeds != nullptr && feeds->stdin_full();
+      short events = 0;
+      if (!client->read_closed && !stdin_full) events |= POLLIN;
+      if (!client->backlog.empty()) events |= POLLOUT;
+      add(client->fd.get(), events, {Kind::kClient, nullptr, 0, client.get()});
+    }
+    // The init's deadline counts until it has passed (kill_deadline set).
+    int64_t deadline = NextDeadline(
+        exited_ && kill_deadline == 0 ? init_deadline : 0, kill_deadline);
+    int timeout = deadline == 0
+                      ? -1
+                      : static_cast<int>(std::max<int64_t>(0, deadline - now));
+    if (poll(fds.data(), fds.size(), timeout) < 0 && errno != EINTR) break;
+    for (size_t i = 0; i < fds.size(); ++i) {
+      short revents = fds[i].revents;
+      if (revents == 0) continue;
+      const PollTarget& target = targets[i];
+      switch (target.kind) {
+        case Kind::kSignal:
+          Reap();
+          break;
+        case Kind::kListener:
+          Accept();
+          break;
+        case Kind::kOutput:
+          if (target.exec != nullptr) {
+            ReadExecOutput(*target.exec, target.stream);
+          } else {
+            ReadInitOutput(target.stream);
+          }
+          break;
+        case Kind::kStdin:
+          (target.exec != nullptr ? target.exec->io : io_).FlushStdin();
+          break;
+        case Kind::kClient:
+          if (target.client->dead) break;
+          if (revents & POLLOUT) FlushClient(*target.client);
+          if (revents & (POLLIN | POLLHUP | POLLERR)) {
+            OnClientReadable(*target.client, revents);
+          }
+          break;
       }
     }
-    for (size_t i = kFirstClient; i < fds.size(); ++i) {
-      Client& client = *clients_[i - kFirstClient];
-      if (fds[i].revents & POLLOUT) FlushClient(client);
-      if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) {
-        OnClientReadable(client);
-      }
-    }
-    std::erase_if(clients_, [](auto& c) { return c->dead; });
+    AdvanceExecs(MonotonicMs());
+    Sweep();
   }
   Finish();
   return exit_code_;
 }
 
 void Shim::Finish() {
+  // Execs first: their exit files come before the container's, which
+  // says the shim is done.
+  Reap();
+  for (auto& exec : execs_) {
+    if (!exec->exited) exec->exit_code = 128 + SIGKILL;
+    FinishExec(*exec, /*blocking=*/true);
+  }
+  execs_.clear();
+  Sweep();
+
   absl::Status flushed = log_->Flush();
   if (!flushed.ok()) {
     fprintf(stderr, "berth-shim %s: log: %s\n", config_.id.c_str(),
             std::string(flushed.message()).c_str());
   }
-  if (cgroup_) {
-    absl::StatusOr<bool> oom = cgroup_->OomKilled();
-    oom_killed_ = oom.ok() && *oom;
-  }
+  oom_killed_ = driver_->OomKilled();
+  // Before the exit file: once it exists the container may start again
+  // under the same id, and must find no old cgroup or runc state.
+  driver_->Cleanup();
   timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
   int64_t finished_ns = int64_t{now.tv_sec} * 1000000000 + now.tv_nsec;
@@ -493,13 +535,6 @@ void Shim::Finish() {
     shutdown(client->fd.get(), SHUT_WR);
   }
   clients_.clear();
-  if (cgroup_) {
-    absl::Status destroyed = cgroup_->Destroy();
-    if (!destroyed.ok()) {
-      fprintf(stderr, "berth-shim %s: cgroup: %s\n", config_.id.c_str(),
-              std::string(destroyed.message()).c_str());
-    }
-  }
   unlink(Path(kSocketFile).c_str());
 }
 

@@ -28,6 +28,7 @@ absl::StatusOr<ShimConfig> ParseShimConfig(absl::string_view json) {
   str("id", &config.id);
   str("runtime", &config.runtime);
   str("runc_path", &config.runc_path);
+  str("runc_root", &config.runc_root);
   boolean("tty", &config.tty);
   boolean("open_stdin", &config.open_stdin);
   boolean("stdin_once", &config.stdin_once);
@@ -50,6 +51,7 @@ std::string SerializeShimConfig(const ShimConfig& config) {
       {"id", config.id},
       {"runtime", config.runtime},
       {"runc_path", config.runc_path},
+      {"runc_root", config.runc_root},
       {"tty", config.tty},
       {"open_stdin", config.open_stdin},
       {"stdin_once", config.stdin_once},

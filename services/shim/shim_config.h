@@ -16,6 +16,9 @@ struct ShimConfig {
   // "native" (berth's own runtime, in the shim) or "oci" (runc).
   std::string runtime = "native";
   std::string runc_path = "runc";
+  // runc's --root (its state directory); empty: BUNDLE/../../runc, the
+  // exec root's runc directory.
+  std::string runc_root;
   bool tty = false;
   bool open_stdin = false;
   bool stdin_once = false;
