@@ -1,21 +1,20 @@
 #include "gateway/container_routes.h"
 
-#include <sys/socket.h>
-
 #include <array>
+#include <optional>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "gateway/container_call.h"
 #include "gateway/http/api_version.h"
 #include "gateway/http/hijacked_conn.h"
-#include "gateway/http/splice.h"
 #include "gateway/http_status.h"
 #include "glog/logging.h"
 #include "grpcpp/client_context.h"
 #include "lib/base/status_macros.h"
-#include "lib/base/unix_socket.h"
 #include "lib/docker/container_json.h"
 #include "lib/docker/filters.h"
+#include "lib/docker/stats_json.h"
 #include "lib/docker/stream_frame.h"
 #include "lib/docker/timestamp.h"
 #include "lib/rpc/status.h"
@@ -24,38 +23,12 @@
 namespace berth::gateway {
 namespace {
 
-using Stub = v1::ContainerService::Stub;
-
-// The container service is whichever service owns the `create` job.
-constexpr char kOwnerJob[] = "create";
-
-template <typename Reply, typename Call>
-absl::StatusOr<Reply> Unary(ServiceResolver* resolver, Call call) {
-  return CallOwner<v1::ContainerService, Reply>(resolver, kOwnerJob, call);
-}
-
-absl::StatusOr<std::unique_ptr<Stub>> NewStub(ServiceResolver* resolver) {
-  BERTH_ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel,
-                         resolver->ChannelFor(kOwnerJob));
-  return v1::ContainerService::NewStub(channel);
-}
+using Stub = ContainerStub;
 
 std::string Frame(int stream, absl::string_view data) {
   std::array<char, 8> header = StreamFrameHeader(stream, data.size());
   std::string out(header.data(), header.size());
   out.append(data.data(), data.size());
-  return out;
-}
-
-absl::StatusOr<int32_t> QueryInt(const Request& request, const char* name,
-                                 int32_t fallback) {
-  std::string value = request.Query(name);
-  if (value.empty()) return fallback;
-  int32_t out;
-  if (!absl::SimpleAtoi(value, &out)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("invalid value for ", name, ": ", value));
-  }
   return out;
 }
 
@@ -70,11 +43,7 @@ void Create(ServiceResolver* resolver, Request& request,
   if (!create.ok()) return SendStatus(writer, create.status());
   create->set_name(request.Query("name"));
   absl::StatusOr<v1::CreateContainerReply> reply =
-      Unary<v1::CreateContainerReply>(
-          resolver, [&](Stub& stub, grpc::ClientContext* context,
-                        v1::CreateContainerReply* out) {
-            return stub.Create(context, *create, out);
-          });
+      ContainerCall<v1::CreateContainerReply>(resolver, &Stub::Create, *create);
   if (!reply.ok()) return SendStatus(writer, reply.status());
   writer.SendJson(
       201, {{"Id", reply->id()},
@@ -86,11 +55,8 @@ void Wait(ServiceResolver* resolver, Request& request, ResponseWriter& writer) {
   v1::ContainerRef ref;
   ref.set_id(request.Param("name"));
   // Existence first, so that a missing container is a plain 404.
-  absl::StatusOr<v1::ContainerDetail> detail = Unary<v1::ContainerDetail>(
-      resolver,
-      [&](Stub& stub, grpc::ClientContext* context, v1::ContainerDetail* out) {
-        return stub.Inspect(context, ref, out);
-      });
+  absl::StatusOr<v1::ContainerDetail> detail =
+      ContainerCall<v1::ContainerDetail>(resolver, &Stub::Inspect, ref);
   if (!detail.ok()) return SendStatus(writer, detail.status());
   v1::WaitContainerRequest wait;
   wait.set_id(detail->id());
@@ -102,7 +68,7 @@ void Wait(ServiceResolver* resolver, Request& request, ResponseWriter& writer) {
   }
   // The CLI waits for these headers before it starts the container.
   if (!writer.StartStream(200, {{"Content-Type", "application/json"}})) return;
-  absl::StatusOr<std::unique_ptr<Stub>> stub = NewStub(resolver);
+  absl::StatusOr<std::unique_ptr<Stub>> stub = NewContainerStub(resolver);
   nlohmann::json out = {{"StatusCode", -1}, {"Error", nullptr}};
   if (stub.ok()) {
     grpc::ClientContext context;
@@ -147,7 +113,7 @@ void Logs(ServiceResolver* resolver, Request& request, ResponseWriter& writer) {
   }
   logs.set_tail(lines);
 
-  absl::StatusOr<std::unique_ptr<Stub>> stub = NewStub(resolver);
+  absl::StatusOr<std::unique_ptr<Stub>> stub = NewContainerStub(resolver);
   if (!stub.ok()) return SendStatus(writer, stub.status());
   grpc::ClientContext context;
   std::unique_ptr<grpc::ClientReader<v1::LogsReply>> reader =
@@ -192,7 +158,7 @@ void Attach(ServiceResolver* resolver, Request& request,
   attach.set_stdin(request.QueryBool("stdin"));
   attach.set_stdout(request.QueryBool("stdout"));
   attach.set_stderr(request.QueryBool("stderr"));
-  absl::StatusOr<std::unique_ptr<Stub>> stub = NewStub(resolver);
+  absl::StatusOr<std::unique_ptr<Stub>> stub = NewContainerStub(resolver);
   if (!stub.ok()) return SendStatus(writer, stub.status());
   grpc::ClientContext context;
   std::unique_ptr<grpc::ClientReader<v1::AttachEvent>> reader =
@@ -218,24 +184,55 @@ void Attach(ServiceResolver* resolver, Request& request,
     (void)(*conn)->CloseWrite();
     return;
   }
-  absl::StatusOr<UniqueFd> shim = ConnectUnix(target.socket());
-  if (!shim.ok()) {
-    // It exited already: nothing more to read.
-    (void)(*conn)->CloseWrite();
+  SpliceToShim(**conn, target.socket(),
+               absl::StrCat("attach ", attach.stdin() ? 1 : 0, " ",
+                            attach.stdout() ? 1 : 0, " ",
+                            attach.stderr() ? 1 : 0, "\n"));
+}
+
+// One JSON document per sample; the first waits for a second sample
+// (Docker's precpu) unless the client asked for one-shot.
+void Stats(ServiceResolver* resolver, Request& request,
+           ResponseWriter& writer) {
+  v1::StatsRequest stats;
+  stats.set_id(request.Param("name"));
+  stats.set_stream(request.Query("stream").empty() ||
+                   request.QueryBool("stream"));
+  stats.set_one_shot(request.QueryBool("one-shot"));
+  absl::StatusOr<std::unique_ptr<Stub>> stub = NewContainerStub(resolver);
+  if (!stub.ok()) return SendStatus(writer, stub.status());
+  grpc::ClientContext context;
+  std::unique_ptr<grpc::ClientReader<v1::StatsReply>> reader =
+      (*stub)->Stats(&context, stats);
+  v1::StatsReply reply;
+  if (!reader->Read(&reply)) {
+    return SendStatus(writer, FromGrpcStatus(reader->Finish()));
+  }
+  std::optional<v1::StatsSample> previous;
+  bool single = !stats.stream();
+  if (single && !stats.one_shot()) {
+    previous = reply.sample();
+    if (!reader->Read(&reply)) {
+      return SendStatus(writer, FromGrpcStatus(reader->Finish()));
+    }
+  }
+  if (!writer.StartStream(200, {{"Content-Type", "application/json"}})) {
+    context.TryCancel();
+    reader->Finish();
     return;
   }
-  std::string hello =
-      absl::StrCat("attach ", attach.stdin() ? 1 : 0, " ",
-                   attach.stdout() ? 1 : 0, " ", attach.stderr() ? 1 : 0, "\n");
-  if (send(shim->get(), hello.data(), hello.size(), MSG_NOSIGNAL) !=
-      static_cast<ssize_t>(hello.size())) {
-    (void)(*conn)->CloseWrite();
-    return;
-  }
-  // Not close_on_client_eof even without stdin: the docker CLI half-closes
-  // its side at once then, and still reads the output to its end.
-  absl::Status spliced = Splice(**conn, shim->get());
-  if (!spliced.ok()) VLOG(1) << "attach " << attach.id() << ": " << spliced;
+  do {
+    if (!writer.Write(
+            StatsJson(reply.sample(), previous ? &*previous : nullptr).dump() +
+            "\n")) {
+      context.TryCancel();
+      break;
+    }
+    previous = reply.sample();
+  } while (!single && reader->Read(&reply));
+  if (single) context.TryCancel();
+  reader->Finish();
+  writer.EndStream();
 }
 
 }  // namespace
@@ -266,13 +263,9 @@ absl::Status AddContainerRoutes(Router& router, ServiceResolver* resolver) {
       [](ServiceResolver* resolver, Request& request) -> absl::StatusOr<bool> {
         v1::ContainerRef ref;
         ref.set_id(request.Param("name"));
-        BERTH_ASSIGN_OR_RETURN(
-            v1::StartContainerReply reply,
-            Unary<v1::StartContainerReply>(
-                resolver, [&](Stub& stub, grpc::ClientContext* context,
-                              v1::StartContainerReply* out) {
-                  return stub.Start(context, ref, out);
-                }));
+        BERTH_ASSIGN_OR_RETURN(v1::StartContainerReply reply,
+                               ContainerCall<v1::StartContainerReply>(
+                                   resolver, &Stub::Start, ref));
         return reply.already_running();
       }));
   auto stop_request =
@@ -284,35 +277,27 @@ absl::Status AddContainerRoutes(Router& router, ServiceResolver* resolver) {
     stop.set_signal(request.Query("signal"));
     return stop;
   };
-  BERTH_RETURN_IF_ERROR(
-      simple("POST", "/containers/{name}/stop",
-             [stop_request](ServiceResolver* resolver,
-                            Request& request) -> absl::StatusOr<bool> {
-               BERTH_ASSIGN_OR_RETURN(v1::StopContainerRequest stop,
-                                      stop_request(request));
-               BERTH_ASSIGN_OR_RETURN(
-                   v1::StopContainerReply reply,
-                   Unary<v1::StopContainerReply>(
-                       resolver, [&](Stub& stub, grpc::ClientContext* context,
-                                     v1::StopContainerReply* out) {
-                         return stub.Stop(context, stop, out);
-                       }));
-               return reply.not_running();
-             }));
-  BERTH_RETURN_IF_ERROR(
-      simple("POST", "/containers/{name}/restart",
-             [stop_request](ServiceResolver* resolver,
-                            Request& request) -> absl::StatusOr<bool> {
-               BERTH_ASSIGN_OR_RETURN(v1::StopContainerRequest stop,
-                                      stop_request(request));
-               BERTH_RETURN_IF_ERROR(
-                   Unary<v1::Empty>(resolver, [&](Stub& stub,
-                                                  grpc::ClientContext* context,
-                                                  v1::Empty* out) {
-                     return stub.Restart(context, stop, out);
-                   }).status());
-               return false;
-             }));
+  BERTH_RETURN_IF_ERROR(simple(
+      "POST", "/containers/{name}/stop",
+      [stop_request](ServiceResolver* resolver,
+                     Request& request) -> absl::StatusOr<bool> {
+        BERTH_ASSIGN_OR_RETURN(v1::StopContainerRequest stop,
+                               stop_request(request));
+        BERTH_ASSIGN_OR_RETURN(
+            v1::StopContainerReply reply,
+            ContainerCall<v1::StopContainerReply>(resolver, &Stub::Stop, stop));
+        return reply.not_running();
+      }));
+  BERTH_RETURN_IF_ERROR(simple(
+      "POST", "/containers/{name}/restart",
+      [stop_request](ServiceResolver* resolver,
+                     Request& request) -> absl::StatusOr<bool> {
+        BERTH_ASSIGN_OR_RETURN(v1::StopContainerRequest stop,
+                               stop_request(request));
+        BERTH_RETURN_IF_ERROR(
+            ContainerCall<v1::Empty>(resolver, &Stub::Restart, stop).status());
+        return false;
+      }));
   BERTH_RETURN_IF_ERROR(simple(
       "POST", "/containers/{name}/kill",
       [](ServiceResolver* resolver, Request& request) -> absl::StatusOr<bool> {
@@ -320,11 +305,7 @@ absl::Status AddContainerRoutes(Router& router, ServiceResolver* resolver) {
         kill.set_id(request.Param("name"));
         kill.set_signal(request.Query("signal"));
         BERTH_RETURN_IF_ERROR(
-            Unary<v1::Empty>(resolver, [&](Stub& stub,
-                                           grpc::ClientContext* context,
-                                           v1::Empty* out) {
-              return stub.Kill(context, kill, out);
-            }).status());
+            ContainerCall<v1::Empty>(resolver, &Stub::Kill, kill).status());
         return false;
       }));
   BERTH_RETURN_IF_ERROR(simple(
@@ -335,11 +316,7 @@ absl::Status AddContainerRoutes(Router& router, ServiceResolver* resolver) {
         remove.set_force(request.QueryBool("force"));
         remove.set_remove_volumes(request.QueryBool("v"));
         BERTH_RETURN_IF_ERROR(
-            Unary<v1::Empty>(resolver, [&](Stub& stub,
-                                           grpc::ClientContext* context,
-                                           v1::Empty* out) {
-              return stub.Remove(context, remove, out);
-            }).status());
+            ContainerCall<v1::Empty>(resolver, &Stub::Remove, remove).status());
         return false;
       }));
   BERTH_RETURN_IF_ERROR(simple(
@@ -352,11 +329,7 @@ absl::Status AddContainerRoutes(Router& router, ServiceResolver* resolver) {
         resize.set_height(height);
         resize.set_width(width);
         BERTH_RETURN_IF_ERROR(
-            Unary<v1::Empty>(resolver, [&](Stub& stub,
-                                           grpc::ClientContext* context,
-                                           v1::Empty* out) {
-              return stub.Resize(context, resize, out);
-            }).status());
+            ContainerCall<v1::Empty>(resolver, &Stub::Resize, resize).status());
         return false;
       }));
   BERTH_RETURN_IF_ERROR(router.Add(
@@ -372,11 +345,7 @@ absl::Status AddContainerRoutes(Router& router, ServiceResolver* resolver) {
                                                   list.mutable_filters());
         if (!filters.ok()) return SendStatus(writer, filters);
         absl::StatusOr<v1::ListContainersReply> reply =
-            Unary<v1::ListContainersReply>(
-                resolver, [&](Stub& stub, grpc::ClientContext* context,
-                              v1::ListContainersReply* out) {
-                  return stub.List(context, list, out);
-                });
+            ContainerCall<v1::ListContainersReply>(resolver, &Stub::List, list);
         if (!reply.ok()) return SendStatus(writer, reply.status());
         writer.Send(200, {{"Content-Type", "application/json"}},
                     ContainerListJson(*reply) + "\n");
@@ -386,14 +355,60 @@ absl::Status AddContainerRoutes(Router& router, ServiceResolver* resolver) {
       [resolver](Request& request, ResponseWriter& writer) {
         v1::ContainerRef ref;
         ref.set_id(request.Param("name"));
-        absl::StatusOr<v1::ContainerDetail> detail = Unary<v1::ContainerDetail>(
-            resolver, [&](Stub& stub, grpc::ClientContext* context,
-                          v1::ContainerDetail* out) {
-              return stub.Inspect(context, ref, out);
-            });
+        absl::StatusOr<v1::ContainerDetail> detail =
+            ContainerCall<v1::ContainerDetail>(resolver, &Stub::Inspect, ref);
         if (!detail.ok()) return SendStatus(writer, detail.status());
         writer.SendJson(200, ContainerInspectJson(*detail));
       }));
+  for (auto [path, method] :
+       {std::pair{"/containers/{name}/pause", &Stub::Pause},
+        std::pair{"/containers/{name}/unpause", &Stub::Unpause}}) {
+    BERTH_RETURN_IF_ERROR(
+        simple("POST", path,
+               [method](ServiceResolver* resolver,
+                        Request& request) -> absl::StatusOr<bool> {
+                 v1::ContainerRef ref;
+                 ref.set_id(request.Param("name"));
+                 BERTH_RETURN_IF_ERROR(
+                     ContainerCall<v1::Empty>(resolver, method, ref).status());
+                 return false;
+               }));
+  }
+  BERTH_RETURN_IF_ERROR(simple(
+      "POST", "/containers/{name}/rename",
+      [](ServiceResolver* resolver, Request& request) -> absl::StatusOr<bool> {
+        v1::RenameRequest rename;
+        rename.set_id(request.Param("name"));
+        rename.set_name(request.Query("name"));
+        BERTH_RETURN_IF_ERROR(
+            ContainerCall<v1::Empty>(resolver, &Stub::Rename, rename).status());
+        return false;
+      }));
+  BERTH_RETURN_IF_ERROR(
+      router.Add("GET", "/containers/{name}/top",
+                 [resolver](Request& request, ResponseWriter& writer) {
+                   v1::TopRequest top;
+                   top.set_id(request.Param("name"));
+                   top.set_ps_args(request.Query("ps_args"));
+                   absl::StatusOr<v1::TopReply> reply =
+                       ContainerCall<v1::TopReply>(resolver, &Stub::Top, top);
+                   if (!reply.ok()) return SendStatus(writer, reply.status());
+                   writer.SendJson(200, TopJson(*reply));
+                 }));
+  BERTH_RETURN_IF_ERROR(
+      router.Add("POST", "/containers/prune",
+                 [resolver](Request& request, ResponseWriter& writer) {
+                   v1::PruneContainersRequest prune;
+                   absl::Status filters = ParseDockerFilters(
+                       request.Query("filters"), prune.mutable_filters());
+                   if (!filters.ok()) return SendStatus(writer, filters);
+                   absl::StatusOr<v1::PruneContainersReply> reply =
+                       ContainerCall<v1::PruneContainersReply>(
+                           resolver, &Stub::Prune, prune);
+                   if (!reply.ok()) return SendStatus(writer, reply.status());
+                   writer.SendJson(200, PruneContainersJson(*reply));
+                 }));
+  BERTH_RETURN_IF_ERROR(route("GET", "/containers/{name}/stats", Stats));
   BERTH_RETURN_IF_ERROR(route("POST", "/containers/{name}/wait", Wait));
   BERTH_RETURN_IF_ERROR(route("GET", "/containers/{name}/logs", Logs));
   BERTH_RETURN_IF_ERROR(route("POST", "/containers/{name}/attach", Attach));

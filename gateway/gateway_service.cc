@@ -3,8 +3,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gateway/container_routes.h"
+#include "gateway/exec_routes.h"
 #include "gateway/image_routes.h"
 #include "gateway/system_routes.h"
+#include "gateway/volume_routes.h"
 #include "glog/logging.h"
 #include "lib/config/config.h"
 #include "lib/rpc/channels.h"
@@ -36,6 +38,8 @@ absl::StatusOr<v1::ServeApiReply> GatewayCore::ServeApi(
     if (routes.ok()) {
       routes = AddContainerRoutes(server_config.router, &resolver_);
     }
+    if (routes.ok()) routes = AddExecRoutes(server_config.router, &resolver_);
+    if (routes.ok()) routes = AddVolumeRoutes(server_config.router, &resolver_);
     if (!routes.ok()) return routes;
     if (request.tls().enabled()) {
       server_config.tls =

@@ -2,10 +2,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <set>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 
@@ -132,6 +136,28 @@ std::string SelfDir() {
   if (n <= 0) return ".";
   std::string self(path, n);
   return self.substr(0, self.rfind('/'));
+}
+
+int64_t TreeSize(const std::string& path) {
+  // nftw's callback takes no context: the walk's state is thread-local.
+  static thread_local int64_t total;
+  static thread_local std::set<std::pair<dev_t, ino_t>>* seen;
+  std::set<std::pair<dev_t, ino_t>> inodes;
+  total = 0;
+  seen = &inodes;
+  nftw(
+      path.c_str(),
+      [](const char*, const struct stat* st, int type, struct FTW*) {
+        if ((type == FTW_F || type == FTW_SL) &&
+            (st->st_nlink < 2 ||
+             seen->insert({st->st_dev, st->st_ino}).second)) {
+          total += st->st_size;
+        }
+        return 0;
+      },
+      64, FTW_PHYS | FTW_MOUNT);
+  seen = nullptr;
+  return total;
 }
 
 }  // namespace berth

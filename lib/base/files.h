@@ -1,6 +1,7 @@
 #ifndef BERTH_LIB_BASE_FILES_H_
 #define BERTH_LIB_BASE_FILES_H_
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/status.h"
@@ -18,6 +19,12 @@ absl::StatusOr<std::string> ReadFile(const std::string& path);
 
 // mkdir -p with `mode` for the directories it creates.
 absl::Status MakeDirs(const std::string& path, int mode = 0755);
+
+// The bytes the files under `path` hold (st_size of regular files and
+// symlinks, each inode once), as Docker counts a layer's or a volume's
+// size. Does not follow symlinks or cross into other filesystems. 0 for a
+// missing path.
+int64_t TreeSize(const std::string& path);
 
 // The directory holding the running binary; berth's binaries are
 // installed side by side and find each other there.

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "gtest/gtest.h"
 #include "lib/testing/temp_dir.h"
@@ -18,6 +19,17 @@ TEST(FilesTest, AtomicWriteReplacesAndReads) {
   struct stat st;
   ASSERT_EQ(stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600);
+}
+
+TEST(FilesTest, TreeSizeCountsFilesAndLinksOnce) {
+  testing::TempDir tmp;
+  ASSERT_TRUE(MakeDirs(tmp.Join("d/e")).ok());
+  ASSERT_TRUE(WriteFileAtomic(tmp.Join("d/a"), std::string(1000, 'a')).ok());
+  ASSERT_TRUE(WriteFileAtomic(tmp.Join("d/e/b"), std::string(24, 'b')).ok());
+  ASSERT_EQ(link(tmp.Join("d/a").c_str(), tmp.Join("d/hard").c_str()), 0);
+  ASSERT_EQ(symlink("e/b", tmp.Join("d/soft").c_str()), 0);
+  EXPECT_EQ(TreeSize(tmp.Join("d")), 1000 + 24 + 3);
+  EXPECT_EQ(TreeSize(tmp.Join("missing")), 0);
 }
 
 TEST(FilesTest, ReadMissingIsNotFound) {

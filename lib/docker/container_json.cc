@@ -382,4 +382,60 @@ std::string ContainerListJson(const v1::ListContainersReply& reply) {
   return out;
 }
 
+absl::StatusOr<v1::ExecConfig> ExecConfigFromJson(const json& body) {
+  if (!body.is_object()) {
+    return absl::InvalidArgumentError("the exec config must be a JSON object");
+  }
+  v1::ExecConfig config;
+  StringList(body, "Cmd", config.mutable_cmd());
+  StringList(body, "Env", config.mutable_env());
+  config.set_user(JsonString(body, "User"));
+  config.set_working_dir(JsonString(body, "WorkingDir"));
+  config.set_tty(JsonBool(body, "Tty"));
+  config.set_attach_stdin(JsonBool(body, "AttachStdin"));
+  config.set_attach_stdout(JsonBool(body, "AttachStdout"));
+  config.set_attach_stderr(JsonBool(body, "AttachStderr"));
+  config.set_privileged(JsonBool(body, "Privileged"));
+  config.set_detach_keys(JsonString(body, "DetachKeys"));
+  return config;
+}
+
+json ExecInspectJson(const v1::ExecDetail& detail) {
+  const v1::ExecConfig& config = detail.config();
+  json arguments = json::array();
+  for (int i = 1; i < config.cmd_size(); ++i)
+    arguments.push_back(config.cmd(i));
+  return {
+      {"ID", detail.id()},
+      {"ContainerID", detail.container_id()},
+      {"Running", detail.running()},
+      {"ExitCode", detail.exited() ? json(detail.exit_code()) : json(nullptr)},
+      {"Pid", detail.pid()},
+      {"OpenStdin", config.attach_stdin()},
+      {"OpenStdout", config.attach_stdout()},
+      {"OpenStderr", config.attach_stderr()},
+      {"CanRemove", false},
+      {"DetachKeys", config.detach_keys()},
+      {"ProcessConfig",
+       {{"entrypoint", config.cmd().empty() ? "" : config.cmd(0)},
+        {"arguments", arguments},
+        {"privileged", config.privileged()},
+        {"tty", config.tty()},
+        {"user", config.user()}}},
+  };
+}
+
+json TopJson(const v1::TopReply& reply) {
+  json processes = json::array();
+  for (const v1::TopRow& row : reply.processes()) {
+    processes.push_back(Strings(row.fields(), false));
+  }
+  return {{"Titles", Strings(reply.titles(), false)}, {"Processes", processes}};
+}
+
+json PruneContainersJson(const v1::PruneContainersReply& reply) {
+  return {{"ContainersDeleted", Strings(reply.deleted())},
+          {"SpaceReclaimed", reply.space_reclaimed()}};
+}
+
 }  // namespace berth

@@ -25,6 +25,12 @@ nlohmann::json ContainerInspectJson(const v1::ContainerDetail& detail);
 // JSON tree: a thousand containers make it the API's largest answer.
 std::string ContainerListJson(const v1::ListContainersReply& reply);
 
+// POST /containers/{id}/exec's body.
+absl::StatusOr<v1::ExecConfig> ExecConfigFromJson(const nlohmann::json& body);
+nlohmann::json ExecInspectJson(const v1::ExecDetail& detail);
+nlohmann::json TopJson(const v1::TopReply& reply);
+nlohmann::json PruneContainersJson(const v1::PruneContainersReply& reply);
+
 }  // namespace berth
 
 #endif  // BERTH_LIB_DOCKER_CONTAINER_JSON_H_

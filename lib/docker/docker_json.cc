@@ -45,10 +45,10 @@ nlohmann::json InfoJson(const v1::SystemInfo& i) {
   }
   return {
       {"ID", i.id()},
-      {"Containers", 0},
-      {"ContainersRunning", 0},
-      {"ContainersPaused", 0},
-      {"ContainersStopped", 0},
+      {"Containers", i.containers()},
+      {"ContainersRunning", i.containers_running()},
+      {"ContainersPaused", i.containers_paused()},
+      {"ContainersStopped", i.containers_stopped()},
       {"Images", i.images()},
       {"Driver", i.storage_driver()},
       {"DriverStatus", driver_status},

@@ -1,6 +1,6 @@
 // berth-daemon: the daemon's image half (graph driver, layer and image
-// stores) and its container half (container store, exec driver through
-// per-container shims, logs).
+// stores), its volumes (the local volume driver) and its container half
+// (container store, exec driver through per-container shims, logs).
 #include "gflags/gflags.h"
 #include "glog/logging.h"
 #include "lib/base/files.h"
@@ -9,6 +9,7 @@
 #include "services/daemon/containers/container_service.h"
 #include "services/daemon/graphdriver/driver_factory.h"
 #include "services/daemon/images/image_service.h"
+#include "services/daemon/volumes/volume_service.h"
 
 DEFINE_string(config, "", "the serialized DaemonConfig berthd wrote");
 
@@ -37,6 +38,13 @@ int main(int argc, char** argv) {
     LOG(ERROR) << "berth-daemon: " << restored;
     return 1;
   }
+  // Before the containers: a restored container takes its volumes again.
+  berth::VolumeStore volumes(config->data_root() + "/volumes");
+  restored = volumes.Restore();
+  if (!restored.ok()) {
+    LOG(ERROR) << "berth-daemon: " << restored;
+    return 1;
+  }
   berth::ContainerCoreOptions container_options;
   container_options.root = config->data_root() + "/containers";
   container_options.run_root = config->exec_root() + "/containers";
@@ -51,14 +59,19 @@ int main(int argc, char** argv) {
     return 1;
   }
   berth::ImageServiceImpl image_service(&images);
-  berth::ContainerServiceImpl container_service(&containers);
+  berth::VolumeServiceImpl volume_service(&volumes);
+  berth::ExecCore execs(&containers);
+  berth::ContainerServiceImpl container_service(&containers, &execs);
   berth::ServiceOptions options;
   options.name = "daemon";
   options.handlers = berth::ImageJobs(&images);
-  for (berth::HandlerSpec& spec : berth::ContainerJobs(&containers)) {
+  for (berth::HandlerSpec& spec : berth::ContainerJobs(&containers, &execs)) {
     options.handlers.push_back(std::move(spec));
   }
-  options.services = {&image_service, &container_service};
+  for (berth::HandlerSpec& spec : berth::VolumeJobs(&volumes)) {
+    options.handlers.push_back(std::move(spec));
+  }
+  options.services = {&image_service, &container_service, &volume_service};
   options.on_shutdown = [&containers] { containers.Shutdown(); };
   berth::ExitProcess(berth::RunService(*config, std::move(options)));
 }

@@ -6,6 +6,7 @@
 #include "grpcpp/client_context.h"
 #include "lib/config/config.h"
 #include "lib/job/job_client.h"
+#include "proto/container.grpc.pb.h"
 #include "proto/image.grpc.pb.h"
 #include "services/engine/system_info.h"
 
@@ -38,6 +39,19 @@ v1::SystemInfo EngineCore::Info() {
       info.set_images(store.images());
       info.set_storage_driver(store.driver());
       *info.mutable_driver_status() = store.driver_status();
+    }
+  }
+  owner = Resolve("containers");
+  if (owner.ok()) {
+    auto stub = v1::ContainerService::NewStub(channels_.Get(owner->address()));
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+    v1::ContainerCounts counts;
+    if (stub->Counts(&context, v1::Empty(), &counts).ok()) {
+      info.set_containers(counts.total());
+      info.set_containers_running(counts.running());
+      info.set_containers_paused(counts.paused());
+      info.set_containers_stopped(counts.stopped());
     }
   }
   return info;

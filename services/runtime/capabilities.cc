@@ -112,7 +112,10 @@ absl::StatusOr<std::vector<int>> ParseCapabilities(
 
 std::vector<int> AllCapabilities() {
   std::vector<int> all;
-  for (int cap = 0; cap <= kMaxCapability; ++cap) all.push_back(cap);
+  for (int cap = 0; cap <= kMaxCapability; ++cap) {
+    // 1: in the bounding set; -1 (EINVAL): unknown to this kernel.
+    if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1) all.push_back(cap);
+  }
   return all;
 }
 

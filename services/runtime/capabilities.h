@@ -25,7 +25,9 @@ absl::StatusOr<int> ParseCapability(absl::string_view name);
 absl::StatusOr<std::vector<int>> ParseCapabilities(
     const std::vector<std::string>& names);
 
-// 0..kMaxCapability.
+// Every capability this process can hand on: 0..kMaxCapability less what
+// is missing from its bounding set (a host that runs berth inside a
+// container may lack some), as dockerd computes "ALL" and --privileged.
 std::vector<int> AllCapabilities();
 
 // The set Docker grants a container by default.

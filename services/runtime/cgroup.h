@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,9 +16,16 @@ namespace berth::runtime {
 
 struct CgroupStats {
   uint64_t memory_usage_bytes = 0;
+  // The high-water mark; 0 where the kernel keeps none (v2 before 5.19).
+  uint64_t memory_max_usage_bytes = 0;
   std::optional<uint64_t> memory_limit_bytes;  // nullopt: no limit
+  // memory.stat as the kernel writes it (its keys differ by version).
+  std::map<std::string, uint64_t> memory_stat;
   uint64_t cpu_usage_ns = 0;
+  uint64_t cpu_user_ns = 0;
+  uint64_t cpu_system_ns = 0;
   uint64_t pids_current = 0;
+  std::optional<uint64_t> pids_limit;  // nullopt: no limit
 };
 
 // A container's control group, whatever the cgroup version. The shim holds

@@ -460,19 +460,45 @@ absl::StatusOr<CgroupStats> LinuxCgroup::Stats() {
     absl::StatusOr<uint64_t> limit =
         ReadUint(memory, unified_ ? "memory.max" : "memory.limit_in_bytes");
     if (limit.ok() && *limit < kV1Unlimited) stats.memory_limit_bytes = *limit;
+    absl::StatusOr<uint64_t> peak = ReadUint(
+        memory, unified_ ? "memory.peak" : "memory.max_usage_in_bytes");
+    if (peak.ok()) stats.memory_max_usage_bytes = *peak;
+    absl::StatusOr<std::string> stat = ReadCgroupFile(memory, "memory.stat");
+    if (stat.ok()) {
+      for (absl::string_view line : absl::StrSplit(*stat, '\n')) {
+        std::pair<absl::string_view, absl::string_view> kv =
+            absl::StrSplit(line, absl::MaxSplits(' ', 1));
+        uint64_t value = 0;
+        if (absl::SimpleAtoi(kv.second, &value)) {
+          stats.memory_stat[std::string(kv.first)] = value;
+        }
+      }
+    }
   }
   if (!cpu.empty()) {
     if (unified_) {
       absl::StatusOr<uint64_t> usec = ReadKeyed(cpu, "cpu.stat", "usage_usec");
       if (usec.ok()) stats.cpu_usage_ns = *usec * 1000;
+      usec = ReadKeyed(cpu, "cpu.stat", "user_usec");
+      if (usec.ok()) stats.cpu_user_ns = *usec * 1000;
+      usec = ReadKeyed(cpu, "cpu.stat", "system_usec");
+      if (usec.ok()) stats.cpu_system_ns = *usec * 1000;
     } else {
       absl::StatusOr<uint64_t> ns = ReadUint(cpu, "cpuacct.usage");
       if (ns.ok()) stats.cpu_usage_ns = *ns;
+      ns = ReadUint(cpu, "cpuacct.usage_user");
+      if (ns.ok()) stats.cpu_user_ns = *ns;
+      ns = ReadUint(cpu, "cpuacct.usage_sys");
+      if (ns.ok()) stats.cpu_system_ns = *ns;
     }
   }
   if (!pids.empty()) {
     absl::StatusOr<uint64_t> current = ReadUint(pids, "pids.current");
     if (current.ok()) stats.pids_current = *current;
+    absl::StatusOr<uint64_t> max = ReadUint(pids, "pids.max");
+    if (max.ok() && *max != std::numeric_limits<uint64_t>::max()) {
+      stats.pids_limit = *max;
+    }
   }
   return stats;
 }

@@ -180,6 +180,9 @@ TEST_F(LinuxCgroupTest, ProcessLifecycle) {
   ASSERT_TRUE(stats.ok()) << stats.status();
   EXPECT_EQ(stats->pids_current, 1u);
   EXPECT_FALSE(stats->memory_limit_bytes.has_value());
+  EXPECT_FALSE(stats->pids_limit.has_value());
+  // Both versions' memory.stat name the anonymous memory.
+  EXPECT_TRUE(stats->memory_stat.contains(cgroup->unified() ? "anon" : "rss"));
   EXPECT_EQ(*cgroup->OomKilled(), false);
 
   // Destroy kills what is left, even frozen, and removes every directory.

@@ -1,14 +1,15 @@
 #!/bin/bash
 # Containers: docker run and friends through the real docker CLI against
-# berthd in a fresh netns, on the native exec driver, with each container
-# held by its berth-shim.
+# berthd in a fresh netns, with each container held by its berth-shim, on
+# the exec driver BERTH_EXEC_DRIVER names (native by default; oci drives
+# runc).
 source "$(dirname "$0")/lib.sh"
 install_binaries
 MAKE_IMAGE="python3 $(dirname "$0")/make_image.py"
 
 # berthd with busybox:latest loaded.
 start_with_busybox() {
-  start_berthd "$@"
+  start_berthd --exec-driver "${BERTH_EXEC_DRIVER:-native}" "$@"
   $MAKE_IMAGE "$TEST_ROOT/busybox.tar" --tag busybox:latest >/dev/null
   docker load -i "$TEST_ROOT/busybox.tar" >/dev/null
 }
@@ -89,7 +90,7 @@ test_isolation_and_limits() {
   [ "$procs" -le 3 ] || fail "the container sees $procs processes"
   assert_eq "$(docker run --rm --hostname box1 busybox hostname)" "box1"
   # No mounting, no /proc/sys writes, Docker's capabilities only.
-  docker run --rm busybox mount -t tmpfs none /mnt 2>/dev/null && fail "mount worked"
+  docker run --rm busybox mount -t tmpfs none /tmp 2>/dev/null && fail "mount worked"
   docker run --rm busybox sh -c 'echo x >/proc/sys/kernel/hostname' 2>/dev/null &&
     fail "/proc/sys is writable"
   # Its network namespace has loopback and nothing of the host's.
@@ -178,6 +179,97 @@ test_daemon_killed_container_survives() {
   docker rm survivor >/dev/null
 }
 
+test_exec_top_pause_stats_rename() {
+  start_with_busybox
+  docker run -d --name box busybox sh -c 'echo ready; while true; do sleep 0.1; done' >/dev/null
+  wait_for "the container logs" 10 sh -c "docker logs box 2>/dev/null | grep -q ready"
+  if [ "${BERTH_EXEC_DRIVER:-native}" = oci ]; then
+    # runc holds it, in berth's own state dir.
+    assert_contains "$(runc --root "$RUN/runc" list -q)" "$(docker inspect -f '{{.Id}}' box)"
+  fi
+  # exec: output, exit code, stdin, the exec's env/user/workdir, a tty.
+  assert_eq "$(docker exec box echo hi)" "hi"
+  local out status
+  docker exec box sh -c 'exit 5' && status=0 || status=$?
+  assert_eq "$status" 5
+  assert_eq "$(echo piped | docker exec -i box cat)" "piped"
+  assert_eq "$(docker exec -e FOO=bar -u 1000 -w /tmp box sh -c 'echo $FOO $(id -u) $(pwd)')" "bar 1000 /tmp"
+  assert_eq "$(docker exec -t box sh -c 'test -t 1 && echo tty' </dev/null)" $'tty\r'
+  out=$(docker exec box nosuchcmd 2>&1) && status=0 || status=$?
+  assert_eq "$status" 127
+  assert_contains "$out" 'executable file not found'
+  # A detached exec runs on, and top shows it among the container's
+  # processes (and none of the host's).
+  docker exec -d box sleep 77
+  wait_for "top shows the detached exec" 10 sh -c "docker top box | grep -q 'sleep 77'"
+  assert_eq "$(docker top box -o pid,comm | head -1 | tr -s ' ')" "PID COMMAND"
+  docker top box | grep -q berthd && fail "top shows host processes"
+  # pause freezes it: no exec, "(Paused)" in ps; unpause resumes.
+  docker pause box >/dev/null
+  assert_eq "$(docker inspect -f '{{.State.Status}} {{.State.Paused}}' box)" "paused true"
+  assert_contains "$(docker ps --format '{{.Status}}')" "(Paused)"
+  out=$(docker exec box true 2>&1) && fail "exec into a paused container worked"
+  assert_contains "$out" "is paused"
+  out=$(docker pause box 2>&1) && fail "pausing twice worked"
+  docker unpause box >/dev/null
+  assert_eq "$(docker exec box echo back)" "back"
+  # stats from the container's cgroup; info counts it.
+  local pids
+  pids=$(docker stats --no-stream --format '{{.Name}} {{.PIDs}}' box)
+  case "$pids" in "box "[2-9]*) ;; *) fail "stats: $pids" ;; esac
+  assert_eq "$(docker info --format '{{.Containers}} {{.ContainersRunning}} {{.ContainersPaused}}')" "1 1 0"
+  # rename keeps it running under the new name.
+  docker rename box box2
+  assert_eq "$(docker inspect -f '{{.Name}}' box2)" "/box2"
+  assert_eq "$(docker exec box2 echo renamed)" "renamed"
+  out=$(docker rename box2 box2 2>&1) && fail "renaming to the same name worked"
+  docker rm -f box2 >/dev/null
+  out=$(docker exec box2 true 2>&1) && fail "exec into a removed container worked"
+  assert_contains "$out" "No such container"
+  # prune takes the stopped ones only.
+  docker run --name p1 busybox true
+  local p1
+  p1=$(docker inspect -f '{{.Id}}' p1)
+  docker run -d --name keep busybox sleep 30 >/dev/null
+  out=$(docker container prune -f)
+  assert_contains "$out" "$p1"
+  assert_eq "$(docker ps -a --format '{{.Names}}')" "keep"
+  docker rm -f keep >/dev/null
+}
+
+test_init_oom_and_security() {
+  start_with_busybox
+  # --init: tini is pid 1 and the command its child.
+  assert_contains "$(docker run --rm --init busybox cat /proc/1/cmdline | tr '\0' ' ')" "docker-init"
+  # An OOM kill is reported as Docker does: 137 and OOMKilled.
+  local status
+  docker run --name oom --memory 8m busybox sh -c 'x=aaaaaaaa; while true; do x=$x$x; done' \
+    >/dev/null 2>&1 && status=0 || status=$?
+  assert_eq "$status" 137
+  assert_eq "$(docker inspect -f '{{.State.OOMKilled}} {{.State.ExitCode}}' oom)" "true 137"
+  docker rm oom >/dev/null
+  # Limits land in the container's own cgroup and rlimits.
+  local id quota
+  id=$(docker run -d --cpus 0.5 --pids-limit 12 busybox sleep 30)
+  quota=$(cat "/sys/fs/cgroup/cpu/berth/$id/cpu.cfs_quota_us" 2>/dev/null ||
+    cut -d' ' -f1 "/sys/fs/cgroup/berth/$id/cpu.max")
+  assert_eq "$quota" 50000
+  assert_eq "$(cat "/sys/fs/cgroup/pids/berth/$id/pids.max" 2>/dev/null ||
+    cat "/sys/fs/cgroup/berth/$id/pids.max")" 12
+  docker rm -f "$id" >/dev/null
+  assert_eq "$(docker run --rm --ulimit nofile=100:200 busybox sh -c 'ulimit -n')" 100
+  # The default seccomp filter is on unless unconfined or privileged.
+  local seccomp='grep Seccomp: /proc/self/status | cut -f2'
+  assert_eq "$(docker run --rm busybox sh -c "$seccomp")" 2
+  assert_eq "$(docker run --rm --security-opt seccomp=unconfined busybox sh -c "$seccomp")" 0
+  assert_eq "$(docker run --rm --privileged busybox sh -c "mount -t tmpfs none /tmp && $seccomp")" 0
+  assert_eq "$(docker run --rm --security-opt no-new-privileges busybox sh -c 'grep NoNewPrivs: /proc/self/status | cut -f2')" 1
+  docker run --rm --cap-drop CHOWN busybox chown 1 /tmp 2>/dev/null && fail "--cap-drop CHOWN did not drop it"
+  docker run --rm --cap-add SYS_ADMIN --security-opt seccomp=unconfined busybox mount -t tmpfs none /tmp ||
+    fail "--cap-add SYS_ADMIN did not allow a mount"
+  assert_eq "$(docker ps -aq | wc -l)" 0
+}
+
 run_test run_output_and_exit_codes test_run_output_and_exit_codes
 run_test stdin_and_tty test_stdin_and_tty
 run_test detached_logs_stop_rm test_detached_logs_stop_rm
@@ -185,4 +277,6 @@ run_test isolation_and_limits test_isolation_and_limits
 run_test kill_restart_policy_and_rmi test_kill_restart_policy_and_rmi
 run_test concurrent_runs test_concurrent_runs
 run_test daemon_killed_container_survives test_daemon_killed_container_survives
+run_test exec_top_pause_stats_rename test_exec_top_pause_stats_rename
+run_test init_oom_and_security test_init_oom_and_security
 finish

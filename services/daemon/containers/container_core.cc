@@ -1,14 +1,17 @@
 #include "services/daemon/containers/container_core.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <limits>
 #include <random>
 #include <thread>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -23,6 +26,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "lib/base/files.h"
 #include "lib/base/status_macros.h"
+#include "lib/base/unique_fd.h"
 #include "lib/docker/json_util.h"
 #include "lib/docker/timestamp.h"
 #include "lib/docker/units.h"
@@ -32,6 +36,7 @@
 #include "services/daemon/containers/shim_client.h"
 #include "services/daemon/containers/signals.h"
 #include "services/daemon/containers/spec_builder.h"
+#include "services/runtime/in_root.h"
 #include "services/runtime/oci_config.h"
 #include "services/shim/shim_config.h"
 #include "services/shim/shim_protocol.h"
@@ -43,14 +48,6 @@ constexpr char kConfigFile[] = "config.v2.json";
 constexpr char kZeroTime[] = "0001-01-01T00:00:00Z";
 constexpr int64_t kMinMemory = 6 << 20;
 constexpr int kDefaultStopTimeout = 10;
-
-std::string RandomId() {
-  std::random_device random;
-  std::string id;
-  for (int i = 0; i < 8; ++i)
-    absl::StrAppend(&id, absl::Hex(random(), absl::kZeroPad8));
-  return id;
-}
 
 int64_t NowNs() { return absl::ToUnixNanos(absl::Now()); }
 
@@ -225,6 +222,23 @@ std::string StatusText(const v1::ContainerState& state) {
   return absl::AsciiStrToUpper(status.substr(0, 1)) + status.substr(1);
 }
 
+// Docker's "-init" layer between the image and the container: the mount
+// targets every container needs, so they are not the container's changes.
+std::string InitLayerId(const std::string& id) { return id + "-init"; }
+
+std::string CgroupsPath(const std::string& id) {
+  return absl::StrCat("/berth/", id);
+}
+
+// Prune's "until": a timestamp, or a Go duration back from now ("24h").
+absl::StatusOr<int64_t> ParseUntil(const std::string& value, int64_t now_ns) {
+  absl::Duration ago;
+  if (absl::ParseDuration(value, &ago)) {
+    return now_ns - absl::ToInt64Nanoseconds(ago);
+  }
+  return ParseDockerTimestamp(value);
+}
+
 bool Running(const v1::ContainerDetail& detail) {
   return detail.state().status() == "running" ||
          detail.state().status() == "paused";
@@ -295,8 +309,17 @@ struct ContainerCore::Entry {
   // The shim's socket for the current run; "" when not running.
   std::string socket;
   bool rootfs_held = false;
+  // Where the rootfs is mounted while held.
+  std::string rootfs;
   std::string netns;
 };
+
+std::string DefaultInitBinary() {
+  for (const char* path : {"/usr/bin/docker-init", "/usr/bin/tini-static"}) {
+    if (access(path, X_OK) == 0) return path;
+  }
+  return "/usr/bin/docker-init";
+}
 
 ContainerCore::ContainerCore(ContainerCoreOptions options, GraphDriver* driver,
                              ImageCore* images)
@@ -369,7 +392,7 @@ absl::Status ContainerCore::Restore() {
           entry->detail.id() != id) {
         // A create that crashed before its state was written.
         LOG(WARNING) << "removing incomplete container " << id;
-        (void)driver_->Remove(id);
+        RemoveLayers(id);
         std::filesystem::remove_all(dir.path(), error);
         continue;
       }
@@ -383,6 +406,7 @@ absl::Status ContainerCore::Restore() {
       std::string bundle = Bundle(id);
       absl::StatusOr<std::string> rootfs = driver_->Get(id);
       entry->rootfs_held = rootfs.ok();
+      if (rootfs.ok()) entry->rootfs = *rootfs;
       if (entry->detail.host_config().network_mode() != "host") {
         entry->netns = absl::StrCat(bundle, "/netns");
       }
@@ -402,6 +426,16 @@ absl::Status ContainerCore::Restore() {
   images_->SetContainerUser(
       [this](const Digest& image) { return ImageUser(image); });
   return absl::OkStatus();
+}
+
+absl::Status ContainerCore::NameFree(const std::string& name) {
+  auto it = names_.find(name);
+  if (it == names_.end()) return absl::OkStatus();
+  return absl::AlreadyExistsError(absl::StrCat(
+      "Conflict. The container name \"", name,
+      "\" is already in use by container \"", it->second,
+      "\". You have to remove (or rename) that container to be able to "
+      "reuse that name."));
 }
 
 absl::StatusOr<v1::CreateContainerReply> ContainerCore::Create(
@@ -460,19 +494,18 @@ absl::StatusOr<v1::CreateContainerReply> ContainerCore::Create(
     } while (names_.contains("/" + name));
   }
   name = absl::StartsWith(name, "/") ? name : "/" + name;
-  if (auto it = names_.find(name); it != names_.end()) {
-    return absl::AlreadyExistsError(absl::StrCat(
-        "Conflict. The container name \"", name,
-        "\" is already in use by container \"", it->second,
-        "\". You have to remove (or rename) that container to be able to "
-        "reuse that name."));
-  }
+  BERTH_RETURN_IF_ERROR(NameFree(name));
   detail.set_name(name);
-  BERTH_RETURN_IF_ERROR(driver_->Create(id, parent_layer));
-  absl::Status status = MakeDirs(dir, 0710);
+  BERTH_RETURN_IF_ERROR(CreateInitLayer(id, parent_layer));
+  absl::Status status = driver_->Create(id, InitLayerId(id));
+  if (!status.ok()) {
+    (void)driver_->Remove(InitLayerId(id));
+    return status;
+  }
+  status = MakeDirs(dir, 0710);
   if (status.ok()) status = Persist(*entry);
   if (!status.ok()) {
-    (void)driver_->Remove(id);
+    RemoveLayers(id);
     std::error_code error;
     std::filesystem::remove_all(dir, error);
     return status;
@@ -483,6 +516,43 @@ absl::StatusOr<v1::CreateContainerReply> ContainerCore::Create(
   v1::CreateContainerReply reply;
   reply.set_id(id);
   return reply;
+}
+
+absl::Status ContainerCore::CreateInitLayer(const std::string& id,
+                                            const std::string& parent) {
+  std::string init = InitLayerId(id);
+  BERTH_RETURN_IF_ERROR(driver_->Create(init, parent));
+  absl::Status status = [&]() -> absl::Status {
+    BERTH_ASSIGN_OR_RETURN(std::string root, driver_->Get(init));
+    absl::Cleanup put = [&] { (void)driver_->Put(init); };
+    UniqueFd root_fd(open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (root_fd.get() < 0) return ErrnoStatus(errno, root);
+    // The image is not trusted: every path resolves inside its root.
+    for (const char* dir : {"/dev/pts", "/dev/shm", "/proc", "/sys"}) {
+      int result = runtime::MkdirAllInRoot(root_fd.get(), dir, 0755);
+      if (result < 0) return ErrnoStatus(-result, dir);
+    }
+    for (const char* file : {"/.dockerenv", "/etc/resolv.conf", "/etc/hosts",
+                             "/etc/hostname", "/dev/console"}) {
+      int result = runtime::CreateFileInRoot(root_fd.get(), file, 0755);
+      if (result < 0) return ErrnoStatus(-result, file);
+    }
+    int result =
+        runtime::SymlinkInRoot(root_fd.get(), "/proc/mounts", "/etc/mtab");
+    if (result < 0) return ErrnoStatus(-result, "/etc/mtab");
+    return absl::OkStatus();
+  }();
+  if (!status.ok()) {
+    (void)driver_->Remove(init);
+    return absl::Status(status.code(), absl::StrCat("container init layer: ",
+                                                    status.message()));
+  }
+  return absl::OkStatus();
+}
+
+void ContainerCore::RemoveLayers(const std::string& id) {
+  (void)driver_->Remove(id);
+  (void)driver_->Remove(InitLayerId(id));
 }
 
 absl::Status ContainerCore::PrepareFiles(Entry& entry) {
@@ -538,6 +608,10 @@ void ContainerCore::ReleaseRuntime(Entry& entry) {
     entry.netns.clear();
   }
   entry.socket.clear();
+  entry.rootfs.clear();
+  for (const RuntimeObserver& observer : observers_) {
+    observer(id, Bundle(id), false);
+  }
   std::error_code error;
   std::filesystem::remove_all(Bundle(id), error);
 }
@@ -593,6 +667,7 @@ absl::Status ContainerCore::StartLocked(std::shared_ptr<Entry> entry) {
   absl::StatusOr<std::string> rootfs = driver_->Get(id);
   if (!rootfs.ok()) return fail(rootfs.status());
   entry->rootfs_held = true;
+  entry->rootfs = *rootfs;
   absl::Status status = PrepareFiles(*entry);
   if (!status.ok()) return fail(status);
 
@@ -601,7 +676,7 @@ absl::Status ContainerCore::StartLocked(std::shared_ptr<Entry> entry) {
   paths.hostname_file = detail.hostname_path();
   paths.hosts_file = detail.hosts_path();
   paths.resolv_conf_file = detail.resolv_conf_path();
-  paths.cgroups_path = absl::StrCat("/berth/", id);
+  paths.cgroups_path = CgroupsPath(id);
   paths.init_binary = options_.init_binary;
   if (detail.host_config().network_mode() != "host") {
     entry->netns = absl::StrCat(bundle, "/netns");
@@ -856,6 +931,7 @@ absl::Status ContainerCore::RemoveLocked(std::shared_ptr<Entry> entry) {
   entry->detail.mutable_state()->set_status("removing");
   ReleaseRuntime(*entry);
   absl::Status status = driver_->Remove(id);
+  if (status.ok()) status = driver_->Remove(InitLayerId(id));
   if (!status.ok()) {
     entry->detail.mutable_state()->set_status("dead");
     (void)Persist(*entry);
@@ -866,6 +942,9 @@ absl::Status ContainerCore::RemoveLocked(std::shared_ptr<Entry> entry) {
   names_.erase(entry->detail.name());
   containers_.erase(id);
   entry->removed = true;
+  for (const RuntimeObserver& observer : observers_) {
+    observer(id, Bundle(id), true);
+  }
   LOG(INFO) << "removed container " << id.substr(0, 12);
   return absl::OkStatus();
 }
@@ -1032,6 +1111,182 @@ absl::Status ContainerCore::Resize(const v1::ResizeRequest& request) {
   if (!entry->detail.config().tty()) return absl::OkStatus();
   return ShimRequest(entry->socket, absl::StrCat("resize ", request.height(),
                                                  " ", request.width()));
+}
+
+absl::Status ContainerCore::Pause(const std::string& name) {
+  absl::MutexLock lock(&mu_);
+  BERTH_ASSIGN_OR_RETURN(std::shared_ptr<Entry> entry, Find(name));
+  const std::string& id = entry->detail.id();
+  if (entry->detail.state().status() == "paused") {
+    return absl::AbortedError(
+        absl::StrCat("Container ", id, " is already paused"));
+  }
+  if (entry->detail.state().status() != "running" || entry->socket.empty()) {
+    return absl::AbortedError(
+        absl::StrCat("Container ", id, " is not running"));
+  }
+  BERTH_RETURN_IF_ERROR(ShimRequest(entry->socket, "pause"));
+  entry->detail.mutable_state()->set_status("paused");
+  (void)Persist(*entry);
+  return absl::OkStatus();
+}
+
+absl::Status ContainerCore::Unpause(const std::string& name) {
+  absl::MutexLock lock(&mu_);
+  BERTH_ASSIGN_OR_RETURN(std::shared_ptr<Entry> entry, Find(name));
+  if (entry->detail.state().status() != "paused") {
+    return absl::AbortedError(
+        absl::StrCat("Container ", entry->detail.id(), " is not paused"));
+  }
+  BERTH_RETURN_IF_ERROR(ShimRequest(entry->socket, "resume"));
+  entry->detail.mutable_state()->set_status("running");
+  (void)Persist(*entry);
+  return absl::OkStatus();
+}
+
+absl::Status ContainerCore::Rename(const v1::RenameRequest& request) {
+  if (request.id().empty() || request.name().empty()) {
+    return absl::InvalidArgumentError("Neither old nor new names may be empty");
+  }
+  BERTH_RETURN_IF_ERROR(ValidateContainerName(request.name()));
+  std::string name = absl::StartsWith(request.name(), "/")
+                         ? request.name()
+                         : "/" + request.name();
+  absl::MutexLock lock(&mu_);
+  BERTH_ASSIGN_OR_RETURN(std::shared_ptr<Entry> entry, Find(request.id()));
+  std::string old_name = entry->detail.name();
+  if (name == old_name) {
+    return absl::InvalidArgumentError(
+        "Renaming a container with the same name as its current name");
+  }
+  BERTH_RETURN_IF_ERROR(NameFree(name));
+  entry->detail.set_name(name);
+  absl::Status persisted = Persist(*entry);
+  if (!persisted.ok()) {
+    entry->detail.set_name(old_name);
+    return persisted;
+  }
+  names_.erase(old_name);
+  names_[name] = entry->detail.id();
+  LOG(INFO) << "renamed container " << entry->detail.id().substr(0, 12) << " "
+            << old_name << " -> " << name;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::PruneContainersReply> ContainerCore::Prune(
+    const v1::PruneContainersRequest& request) {
+  int64_t until_ns = std::numeric_limits<int64_t>::max();
+  for (const auto& [key, values] : request.filters()) {
+    if (key != "until" && key != "label" && key != "label!") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid filter '", key, "'"));
+    }
+    if (key != "until") continue;
+    for (const std::string& value : values.values()) {
+      absl::StatusOr<int64_t> ns = ParseUntil(value, NowNs());
+      if (!ns.ok()) return ns.status();
+      until_ns = std::min(until_ns, *ns);
+    }
+  }
+  auto labelled = [&](const v1::ContainerDetail& detail,
+                      const std::string& selector) {
+    size_t eq = selector.find('=');
+    auto it = detail.config().labels().find(selector.substr(0, eq));
+    if (it == detail.config().labels().end()) return false;
+    return eq == std::string::npos || it->second == selector.substr(eq + 1);
+  };
+  absl::MutexLock lock(&mu_);
+  std::vector<std::shared_ptr<Entry>> doomed;
+  for (const auto& [id, entry] : containers_) {
+    const v1::ContainerDetail& detail = entry->detail;
+    if (Running(detail) || entry->starting ||
+        detail.state().status() == "restarting" ||
+        entry->created_ns >= until_ns) {
+      continue;
+    }
+    bool selected = true;
+    if (auto it = request.filters().find("label");
+        it != request.filters().end()) {
+      for (const std::string& v : it->second.values()) {
+        selected = selected && labelled(detail, v);
+      }
+    }
+    if (auto it = request.filters().find("label!");
+        it != request.filters().end()) {
+      for (const std::string& v : it->second.values()) {
+        selected = selected && !labelled(detail, v);
+      }
+    }
+    if (selected) doomed.push_back(entry);
+  }
+  v1::PruneContainersReply reply;
+  for (const std::shared_ptr<Entry>& entry : doomed) {
+    std::string id = entry->detail.id();
+    int64_t size = SizeRw(id);
+    absl::Status removed = RemoveLocked(entry);
+    if (!removed.ok()) {
+      LOG(WARNING) << "prune " << id << ": " << removed;
+      continue;
+    }
+    reply.add_deleted(id);
+    reply.set_space_reclaimed(reply.space_reclaimed() + size);
+  }
+  return reply;
+}
+
+int64_t ContainerCore::SizeRw(const std::string& id) const {
+  // A vfs layer is a full copy: only overlay's diff dir is the container's
+  // own writes.
+  return driver_->Format() == LayerFormat::kOverlayUpper
+             ? TreeSize(driver_->DiffDir(id))
+             : 0;
+}
+
+v1::ContainerCounts ContainerCore::Counts() {
+  absl::MutexLock lock(&mu_);
+  v1::ContainerCounts counts;
+  for (const auto& [id, entry] : containers_) {
+    counts.set_total(counts.total() + 1);
+    const std::string& status = entry->detail.state().status();
+    if (status == "paused") {
+      counts.set_paused(counts.paused() + 1);
+    } else if (status == "running" || status == "restarting") {
+      counts.set_running(counts.running() + 1);
+    } else {
+      counts.set_stopped(counts.stopped() + 1);
+    }
+  }
+  return counts;
+}
+
+absl::StatusOr<RunningContainer> ContainerCore::GetRunning(
+    const std::string& name, bool allow_paused) {
+  absl::MutexLock lock(&mu_);
+  BERTH_ASSIGN_OR_RETURN(std::shared_ptr<Entry> entry, Find(name));
+  const std::string& id = entry->detail.id();
+  const std::string& status = entry->detail.state().status();
+  if (status == "paused" && !allow_paused) {
+    return absl::AbortedError(absl::StrCat(
+        "Container ", id, " is paused, unpause the container before exec"));
+  }
+  if (!Running(entry->detail) || entry->socket.empty()) {
+    return absl::AbortedError(
+        absl::StrCat("Container ", id, " is not running"));
+  }
+  RunningContainer running;
+  running.id = id;
+  running.name = entry->detail.name();
+  running.bundle = Bundle(id);
+  running.socket = entry->socket;
+  running.rootfs = entry->rootfs;
+  running.cgroups_path = CgroupsPath(id);
+  running.detail = entry->detail;
+  return running;
+}
+
+void ContainerCore::AddRuntimeObserver(RuntimeObserver observer) {
+  absl::MutexLock lock(&mu_);
+  observers_.push_back(std::move(observer));
 }
 
 std::string ContainerCore::ImageUser(const Digest& image) {

@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
@@ -14,6 +15,9 @@
 
 namespace berth {
 
+// The first of Debian's static inits that is installed.
+std::string DefaultInitBinary();
+
 struct ContainerCoreOptions {
   // <data-root>/containers: config.v2.json and the json-file log, per
   // container.
@@ -22,8 +26,9 @@ struct ContainerCoreOptions {
   // shim.json, the shim's socket and exit file, the netns pin).
   std::string run_root;
   std::string shim_binary;
-  // tini, bind-mounted as /sbin/docker-init for --init.
-  std::string init_binary = "/usr/bin/docker-init";
+  // A static init (Debian's docker-init or tini-static), bind-mounted as
+  // /sbin/docker-init for --init: static, as the image may have no libc.
+  std::string init_binary = DefaultInitBinary();
   // "native" or "oci".
   std::string exec_driver = "native";
   std::string runc_binary = "runc";
@@ -31,6 +36,21 @@ struct ContainerCoreOptions {
   // users ask for it.
   int64_t log_max_size = 20 << 20;
   int log_max_files = 5;
+};
+
+// What a running container offers to the operations that work inside it
+// (exec, top, stats).
+struct RunningContainer {
+  std::string id;
+  // With the leading "/".
+  std::string name;
+  // Its bundle: config.json, the shim's socket and files.
+  std::string bundle;
+  std::string socket;
+  // The mounted rootfs, as the host sees it.
+  std::string rootfs;
+  std::string cgroups_path;
+  v1::ContainerDetail detail;
 };
 
 // The daemon's container half: every container job and RPC is an adapter
@@ -69,6 +89,28 @@ class ContainerCore {
                       const std::function<bool()>& cancelled);
   absl::Status Resize(const v1::ResizeRequest& request);
 
+  absl::Status Pause(const std::string& name);
+  absl::Status Unpause(const std::string& name);
+  absl::Status Rename(const v1::RenameRequest& request);
+  // Removes every stopped container the filters (until, label, label!)
+  // select.
+  absl::StatusOr<v1::PruneContainersReply> Prune(
+      const v1::PruneContainersRequest& request);
+  v1::ContainerCounts Counts();
+
+  // Aborted (409) when it is not running; `allow_paused` false makes a
+  // paused container Aborted too.
+  absl::StatusOr<RunningContainer> GetRunning(const std::string& name,
+                                              bool allow_paused);
+
+  // Called with the lock held when a run ends (just before its bundle is
+  // removed: whatever the shim left there is still readable) and, with
+  // `removed`, when the container is removed. Must not call back into
+  // the core.
+  using RuntimeObserver = std::function<void(
+      const std::string& id, const std::string& bundle, bool removed)>;
+  void AddRuntimeObserver(RuntimeObserver observer);
+
   // The short ID of a container made from `image`, "" if none.
   std::string ImageUser(const Digest& image);
   // berth-daemon is stopping: nothing new starts. Running containers keep
@@ -82,9 +124,19 @@ class ContainerCore {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Persist(const Entry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string Bundle(const std::string& id) const;
+  // The container's own writes, in bytes (Docker's SizeRw).
+  int64_t SizeRw(const std::string& id) const;
+  // AlreadyExists (409) when another container has `name` ("/x").
+  absl::Status NameFree(const std::string& name)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status StartLocked(std::shared_ptr<Entry> entry)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status PrepareFiles(Entry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The container's "-init" layer on `parent`, with Docker's mount targets.
+  absl::Status CreateInitLayer(const std::string& id,
+                               const std::string& parent);
+  // The container's layer and its init layer, whatever of them exists.
+  void RemoveLayers(const std::string& id);
   void Monitor(std::shared_ptr<Entry> entry, int generation);
   void OnExit(Entry& entry, int exit_code, bool oom_killed, int64_t finished_ns)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -107,6 +159,7 @@ class ContainerCore {
   // "/name" -> ID.
   absl::flat_hash_map<std::string, std::string> names_ ABSL_GUARDED_BY(mu_);
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<RuntimeObserver> observers_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace berth

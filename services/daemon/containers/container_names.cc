@@ -8,6 +8,15 @@
 
 namespace berth {
 
+std::string RandomId() {
+  std::random_device random;
+  std::string id;
+  for (int i = 0; i < 8; ++i) {
+    absl::StrAppend(&id, absl::Hex(random(), absl::kZeroPad8));
+  }
+  return id;
+}
+
 absl::Status ValidateContainerName(absl::string_view name) {
   absl::string_view bare = absl::StripPrefix(name, "/");
   bool valid = bare.size() >= 2 && absl::ascii_isalnum(bare[0]);

@@ -8,6 +8,9 @@
 
 namespace berth {
 
+// 64 random hex digits: a container's or an exec instance's ID.
+std::string RandomId();
+
 // Docker's rule: [a-zA-Z0-9][a-zA-Z0-9_.-]+, with an optional leading "/".
 absl::Status ValidateContainerName(absl::string_view name);
 

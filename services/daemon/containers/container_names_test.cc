@@ -27,6 +27,13 @@ TEST(ContainerNamesTest, DockerRule) {
   }
 }
 
+TEST(RandomIdTest, SixtyFourHexDigitsEachTimeNew) {
+  std::string a = RandomId(), b = RandomId();
+  EXPECT_EQ(a.size(), 64u);
+  EXPECT_EQ(a.find_first_not_of("0123456789abcdef"), std::string::npos) << a;
+  EXPECT_NE(a, b);
+}
+
 TEST(SignalsTest, NamesAndNumbers) {
   EXPECT_EQ(*ParseSignal("SIGTERM"), SIGTERM);
   EXPECT_EQ(*ParseSignal("term"), SIGTERM);

@@ -1,12 +1,17 @@
 #include "services/daemon/containers/container_service.h"
 
+#include <optional>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "lib/base/status_macros.h"
 #include "lib/docker/container_json.h"
 #include "lib/docker/filters.h"
+#include "lib/docker/stats_json.h"
 #include "lib/job/job_output.h"
 #include "lib/rpc/status.h"
+#include "services/daemon/containers/container_stats.h"
+#include "services/daemon/containers/container_top.h"
 
 namespace berth {
 grpc::Status ContainerServiceImpl::Create(
@@ -88,7 +93,76 @@ grpc::Status ContainerServiceImpl::Resize(grpc::ServerContext*,
   return ToGrpcStatus(core_->Resize(*request));
 }
 
-std::vector<HandlerSpec> ContainerJobs(ContainerCore* core) {
+grpc::Status ContainerServiceImpl::Pause(grpc::ServerContext*,
+                                         const v1::ContainerRef* request,
+                                         v1::Empty*) {
+  return ToGrpcStatus(core_->Pause(request->id()));
+}
+
+grpc::Status ContainerServiceImpl::Unpause(grpc::ServerContext*,
+                                           const v1::ContainerRef* request,
+                                           v1::Empty*) {
+  return ToGrpcStatus(core_->Unpause(request->id()));
+}
+
+grpc::Status ContainerServiceImpl::Rename(grpc::ServerContext*,
+                                          const v1::RenameRequest* request,
+                                          v1::Empty*) {
+  return ToGrpcStatus(core_->Rename(*request));
+}
+
+grpc::Status ContainerServiceImpl::Prune(
+    grpc::ServerContext*, const v1::PruneContainersRequest* request,
+    v1::PruneContainersReply* reply) {
+  return AnswerWith(core_->Prune(*request), reply);
+}
+
+grpc::Status ContainerServiceImpl::Top(grpc::ServerContext*,
+                                       const v1::TopRequest* request,
+                                       v1::TopReply* reply) {
+  return AnswerWith(TopContainer(*core_, *request), reply);
+}
+
+grpc::Status ContainerServiceImpl::Stats(
+    grpc::ServerContext* context, const v1::StatsRequest* request,
+    grpc::ServerWriter<v1::StatsReply>* writer) {
+  return ToGrpcStatus(StreamStats(
+      *core_, *request,
+      [writer](const v1::StatsReply& reply) { return writer->Write(reply); },
+      [context] { return context->IsCancelled(); }));
+}
+
+grpc::Status ContainerServiceImpl::ExecCreate(
+    grpc::ServerContext*, const v1::ExecCreateRequest* request,
+    v1::ExecCreateReply* reply) {
+  return AnswerWith(execs_->Create(*request), reply);
+}
+
+grpc::Status ContainerServiceImpl::ExecStart(
+    grpc::ServerContext*, const v1::ExecStartRequest* request,
+    v1::ExecStartReply* reply) {
+  return AnswerWith(execs_->Start(*request), reply);
+}
+
+grpc::Status ContainerServiceImpl::ExecInspect(grpc::ServerContext*,
+                                               const v1::ExecRef* request,
+                                               v1::ExecDetail* reply) {
+  return AnswerWith(execs_->Inspect(request->exec_id()), reply);
+}
+
+grpc::Status ContainerServiceImpl::ExecResize(
+    grpc::ServerContext*, const v1::ExecResizeRequest* request, v1::Empty*) {
+  return ToGrpcStatus(execs_->Resize(*request));
+}
+
+grpc::Status ContainerServiceImpl::Counts(grpc::ServerContext*,
+                                          const v1::Empty*,
+                                          v1::ContainerCounts* reply) {
+  *reply = core_->Counts();
+  return grpc::Status::OK;
+}
+
+std::vector<HandlerSpec> ContainerJobs(ContainerCore* core, ExecCore* execs) {
   // create: the Docker create body as JSON on stdin; env "name".
   auto create = [core](Job& job) -> absl::Status {
     std::string body, chunk;
@@ -208,6 +282,102 @@ std::vector<HandlerSpec> ContainerJobs(ContainerCore* core) {
     request.set_width(width);
     return core->Resize(request);
   };
+  auto by_name = [core](const char* usage, absl::Status (ContainerCore::*call)(
+                                               const std::string&)) {
+    return [core, usage, call](Job& job) -> absl::Status {
+      BERTH_RETURN_IF_ERROR(NeedArgs(job, 1, 1, usage));
+      return (core->*call)(job.args()[0]);
+    };
+  };
+  auto rename = [core](Job& job) -> absl::Status {
+    BERTH_RETURN_IF_ERROR(NeedArgs(job, 2, 2, "rename CONTAINER NEW_NAME"));
+    v1::RenameRequest request;
+    request.set_id(job.args()[0]);
+    request.set_name(job.args()[1]);
+    return core->Rename(request);
+  };
+  auto prune = [core](Job& job) -> absl::Status {
+    v1::PruneContainersRequest request;
+    BERTH_RETURN_IF_ERROR(ParseDockerFilters(job.env().Get("filters"),
+                                             request.mutable_filters()));
+    BERTH_ASSIGN_OR_RETURN(v1::PruneContainersReply reply,
+                           core->Prune(request));
+    PrintJson(job, PruneContainersJson(reply));
+    return absl::OkStatus();
+  };
+  auto top = [core](Job& job) -> absl::Status {
+    BERTH_RETURN_IF_ERROR(NeedArgs(job, 1, 2, "top CONTAINER [PS_ARGS]"));
+    v1::TopRequest request;
+    request.set_id(job.args()[0]);
+    if (job.args().size() == 2) request.set_ps_args(job.args()[1]);
+    BERTH_ASSIGN_OR_RETURN(v1::TopReply reply, TopContainer(*core, request));
+    PrintJson(job, TopJson(reply));
+    return absl::OkStatus();
+  };
+  auto stats = [core](Job& job) -> absl::Status {
+    BERTH_RETURN_IF_ERROR(NeedArgs(job, 1, 1, "stats CONTAINER"));
+    v1::StatsRequest request;
+    request.set_id(job.args()[0]);
+    request.set_stream(job.env().GetBool("stream"));
+    std::optional<v1::StatsSample> previous;
+    return StreamStats(
+        *core, request,
+        [&](const v1::StatsReply& reply) {
+          job.Stdout().Write(
+              StatsJson(reply.sample(), previous ? &*previous : nullptr)
+                  .dump() +
+              "\n");
+          previous = reply.sample();
+          return true;
+        },
+        [&job] { return job.Cancelled(); });
+  };
+  // exec_create CONTAINER CMD...: env tty, user, workdir, privileged.
+  auto exec_create = [execs](Job& job) -> absl::Status {
+    BERTH_RETURN_IF_ERROR(
+        NeedArgs(job, 2, SIZE_MAX, "exec_create CONTAINER COMMAND [ARG...]"));
+    v1::ExecCreateRequest request;
+    request.set_id(job.args()[0]);
+    v1::ExecConfig* config = request.mutable_config();
+    config->mutable_cmd()->Assign(job.args().begin() + 1, job.args().end());
+    config->set_tty(job.env().GetBool("tty"));
+    config->set_user(job.env().Get("user"));
+    config->set_working_dir(job.env().Get("workdir"));
+    config->set_privileged(job.env().GetBool("privileged"));
+    BERTH_ASSIGN_OR_RETURN(v1::ExecCreateReply reply, execs->Create(request));
+    job.Stdout().Write(reply.id() + "\n");
+    return absl::OkStatus();
+  };
+  // Detached: attached exec streams go through the gateway's hijack.
+  auto exec_start = [execs](Job& job) -> absl::Status {
+    BERTH_RETURN_IF_ERROR(NeedArgs(job, 1, 1, "exec_start EXEC_ID"));
+    v1::ExecStartRequest request;
+    request.set_exec_id(job.args()[0]);
+    request.set_detach(true);
+    return execs->Start(request).status();
+  };
+  auto exec_inspect = [execs](Job& job) -> absl::Status {
+    BERTH_RETURN_IF_ERROR(NeedArgs(job, 1, 1, "exec_inspect EXEC_ID"));
+    BERTH_ASSIGN_OR_RETURN(v1::ExecDetail detail,
+                           execs->Inspect(job.args()[0]));
+    PrintJson(job, ExecInspectJson(detail));
+    return absl::OkStatus();
+  };
+  auto exec_resize = [execs](Job& job) -> absl::Status {
+    BERTH_RETURN_IF_ERROR(
+        NeedArgs(job, 3, 3, "exec_resize EXEC_ID HEIGHT WIDTH"));
+    v1::ExecResizeRequest request;
+    request.set_exec_id(job.args()[0]);
+    int32_t height, width;
+    if (!absl::SimpleAtoi(job.args()[1], &height) ||
+        !absl::SimpleAtoi(job.args()[2], &width)) {
+      return absl::InvalidArgumentError(
+          "exec_resize: HEIGHT and WIDTH are numbers");
+    }
+    request.set_height(height);
+    request.set_width(width);
+    return execs->Resize(request);
+  };
   return {{"create", create},
           {"start", start},
           {"stop", stop},
@@ -218,7 +388,17 @@ std::vector<HandlerSpec> ContainerJobs(ContainerCore* core) {
           {"containers", list},
           {"container_inspect", inspect},
           {"logs", logs},
-          {"resize", resize}};
+          {"resize", resize},
+          {"pause", by_name("pause CONTAINER", &ContainerCore::Pause)},
+          {"unpause", by_name("unpause CONTAINER", &ContainerCore::Unpause)},
+          {"rename", rename},
+          {"containers_prune", prune},
+          {"top", top},
+          {"stats", stats},
+          {"exec_create", exec_create},
+          {"exec_start", exec_start},
+          {"exec_inspect", exec_inspect},
+          {"exec_resize", exec_resize}};
 }
 
 }  // namespace berth

@@ -6,13 +6,15 @@
 #include "lib/job/handler_registry.h"
 #include "proto/container.grpc.pb.h"
 #include "services/daemon/containers/container_core.h"
+#include "services/daemon/containers/exec_core.h"
 
 namespace berth {
 
 // gRPC adapter over ContainerCore.
 class ContainerServiceImpl final : public v1::ContainerService::Service {
  public:
-  explicit ContainerServiceImpl(ContainerCore* core) : core_(core) {}
+  ContainerServiceImpl(ContainerCore* core, ExecCore* execs)
+      : core_(core), execs_(execs) {}
 
   grpc::Status Create(grpc::ServerContext*,
                       const v1::CreateContainerRequest* request,
@@ -47,15 +49,44 @@ class ContainerServiceImpl final : public v1::ContainerService::Service {
                       grpc::ServerWriter<v1::AttachEvent>* writer) override;
   grpc::Status Resize(grpc::ServerContext*, const v1::ResizeRequest* request,
                       v1::Empty*) override;
+  grpc::Status Pause(grpc::ServerContext*, const v1::ContainerRef* request,
+                     v1::Empty*) override;
+  grpc::Status Unpause(grpc::ServerContext*, const v1::ContainerRef* request,
+                       v1::Empty*) override;
+  grpc::Status Rename(grpc::ServerContext*, const v1::RenameRequest* request,
+                      v1::Empty*) override;
+  grpc::Status Prune(grpc::ServerContext*,
+                     const v1::PruneContainersRequest* request,
+                     v1::PruneContainersReply* reply) override;
+  grpc::Status Top(grpc::ServerContext*, const v1::TopRequest* request,
+                   v1::TopReply* reply) override;
+  grpc::Status Stats(grpc::ServerContext* context,
+                     const v1::StatsRequest* request,
+                     grpc::ServerWriter<v1::StatsReply>* writer) override;
+  grpc::Status ExecCreate(grpc::ServerContext*,
+                          const v1::ExecCreateRequest* request,
+                          v1::ExecCreateReply* reply) override;
+  grpc::Status ExecStart(grpc::ServerContext*,
+                         const v1::ExecStartRequest* request,
+                         v1::ExecStartReply* reply) override;
+  grpc::Status ExecInspect(grpc::ServerContext*, const v1::ExecRef* request,
+                           v1::ExecDetail* reply) override;
+  grpc::Status ExecResize(grpc::ServerContext*,
+                          const v1::ExecResizeRequest* request,
+                          v1::Empty*) override;
+  grpc::Status Counts(grpc::ServerContext*, const v1::Empty*,
+                      v1::ContainerCounts* reply) override;
 
  private:
   ContainerCore* core_;
+  ExecCore* execs_;
 };
 
-// The seed's container jobs over the same ContainerCore: create, start,
-// stop, kill, restart, wait, delete, containers, container_inspect, logs,
-// resize.
-std::vector<HandlerSpec> ContainerJobs(ContainerCore* core);
+// The seed's container jobs over the same cores: create, start, stop,
+// kill, restart, wait, delete, containers, container_inspect, logs,
+// resize, pause, unpause, rename, top, stats, containers_prune,
+// exec_create, exec_start (detached), exec_inspect, exec_resize.
+std::vector<HandlerSpec> ContainerJobs(ContainerCore* core, ExecCore* execs);
 
 }  // namespace berth
 

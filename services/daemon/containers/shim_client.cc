@@ -120,6 +120,11 @@ absl::StatusOr<pid_t> LaunchShim(const std::string& shim_binary,
 }
 
 absl::Status ShimRequest(const std::string& socket, const std::string& line) {
+  return ShimQuery(socket, line).status();
+}
+
+absl::StatusOr<std::string> ShimQuery(const std::string& socket,
+                                      const std::string& line) {
   BERTH_ASSIGN_OR_RETURN(UniqueFd fd, ConnectUnix(socket));
   std::string request = absl::StrCat(line, "\n");
   if (send(fd.get(), request.data(), request.size(), MSG_NOSIGNAL) !=
@@ -128,8 +133,9 @@ absl::Status ShimRequest(const std::string& socket, const std::string& line) {
   }
   std::string buffer;
   BERTH_ASSIGN_OR_RETURN(std::string answer, ReadLine(fd.get(), &buffer));
-  if (answer == "ok") return absl::OkStatus();
   absl::string_view message = answer;
+  if (message == "ok") return "";
+  if (absl::ConsumePrefix(&message, "ok ")) return std::string(message);
   if (absl::ConsumePrefix(&message, "err ")) {
     return absl::FailedPreconditionError(message);
   }

@@ -23,6 +23,10 @@ absl::StatusOr<pid_t> LaunchShim(const std::string& shim_binary,
 // OK; "err MESSAGE" is FailedPrecondition with MESSAGE).
 absl::Status ShimRequest(const std::string& socket, const std::string& line);
 
+// The same for a request answered "ok VALUE": returns VALUE.
+absl::StatusOr<std::string> ShimQuery(const std::string& socket,
+                                      const std::string& line);
+
 struct ShimExit {
   int exit_code = 0;
   bool oom_killed = false;

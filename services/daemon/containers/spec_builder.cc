@@ -260,4 +260,36 @@ absl::StatusOr<runtime::Spec> BuildSpec(const v1::ContainerDetail& container,
   return spec;
 }
 
+absl::StatusOr<runtime::Process> BuildExecProcess(
+    const v1::ContainerDetail& container, const v1::ExecConfig& exec,
+    const std::string& rootfs) {
+  if (exec.cmd().empty()) {
+    return absl::InvalidArgumentError("No exec command specified");
+  }
+  v1::ContainerDetail merged = container;
+  merged.set_path(exec.cmd(0));
+  merged.mutable_args()->Assign(exec.cmd().begin() + 1, exec.cmd().end());
+  v1::ContainerConfig* config = merged.mutable_config();
+  for (const std::string& entry : exec.env()) {
+    std::string key = entry.substr(0, entry.find('=') + 1);
+    auto* env = config->mutable_env();
+    env->erase(std::remove_if(env->begin(), env->end(),
+                              [&](const std::string& e) {
+                                return absl::StartsWith(e, key);
+                              }),
+               env->end());
+    config->add_env(entry);
+  }
+  if (!exec.user().empty()) config->set_user(exec.user());
+  if (!exec.working_dir().empty()) config->set_working_dir(exec.working_dir());
+  config->set_tty(exec.tty());
+  v1::HostConfig* host = merged.mutable_host_config();
+  host->set_init(false);
+  host->set_privileged(host->privileged() || exec.privileged());
+  ContainerPaths paths;
+  paths.rootfs = rootfs;
+  BERTH_ASSIGN_OR_RETURN(runtime::Spec spec, BuildSpec(merged, paths));
+  return std::move(spec.process);
+}
+
 }  // namespace berth

@@ -32,6 +32,14 @@ struct ContainerPaths {
 absl::StatusOr<runtime::Spec> BuildSpec(const v1::ContainerDetail& container,
                                         const ContainerPaths& paths);
 
+// The process `docker exec` runs in the container: the container's own
+// settings (env, user, workdir, capabilities, seccomp, rlimits) with the
+// exec's on top; `rootfs` is where the running container's root is
+// mounted, for resolving the user.
+absl::StatusOr<runtime::Process> BuildExecProcess(
+    const v1::ContainerDetail& container, const v1::ExecConfig& exec,
+    const std::string& rootfs);
+
 }  // namespace berth
 
 #endif  // BERTH_SERVICES_DAEMON_CONTAINERS_SPEC_BUILDER_H_
