@@ -9,6 +9,7 @@ targets=(
   //services/engine:berth-engine
   //gateway:berth-gateway
   //services/daemon:berth-daemon
+  //services/netd:berth-netd
   //services/shim:berth-shim
   //cli:berth
 )
@@ -19,4 +20,4 @@ for target in "${targets[@]}"; do
   path=${target#//}
   install -m 0755 "$bin/${path%%:*}/${path##*:}" "$prefix/bin/"
 done
-echo "installed berthd, berth-engine, berth-gateway, berth-daemon, berth-shim and berth into $prefix/bin"
+echo "installed berthd, berth-engine, berth-gateway, berth-daemon, berth-netd, berth-shim and berth into $prefix/bin"

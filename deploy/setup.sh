@@ -9,6 +9,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libgoogle-glog-dev libgflags-dev libgtest-dev libgmock-dev
   libboost-dev libssl-dev nlohmann-json3-dev libarchive-dev libseccomp-dev
+  libnl-3-dev libnl-route-3-dev
   clang-format
   # run and test
   iproute2 iptables util-linux procps curl openssl python3 ca-certificates

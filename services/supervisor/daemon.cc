@@ -46,6 +46,13 @@ std::vector<ServiceSpec> BerthServices() {
        {"engine"},
        "serveapi",
        /*takes_listen_fds=*/true},
+      // The network driver: it sets up the bridge before it registers, so
+      // the daemon part starts with networking ready.
+      {"netd",
+       "berth-netd",
+       BootStage::kBuiltins,
+       {"engine"},
+       "init_networkdriver"},
       {"daemon", "berth-daemon", BootStage::kDaemon, {"engine"}, "images"},
   };
 }

@@ -18,7 +18,7 @@ BERTHD_PID=""
 install_binaries() {
   mkdir -p "$BIN"
   if [ -n "${BERTH_BIN_DIR:-}" ]; then
-    cp "$BERTH_BIN_DIR"/{berthd,berth-engine,berth-gateway,berth-daemon,berth-shim,berth} "$BIN/"
+    cp "$BERTH_BIN_DIR"/{berthd,berth-engine,berth-gateway,berth-daemon,berth-netd,berth-shim,berth} "$BIN/"
     return
   fi
   local runfiles="${RUNFILES_DIR:-$0.runfiles}/berth"
@@ -26,6 +26,7 @@ install_binaries() {
      "$runfiles/services/engine/berth-engine" \
      "$runfiles/gateway/berth-gateway" \
      "$runfiles/services/daemon/berth-daemon" \
+     "$runfiles/services/netd/berth-netd" \
      "$runfiles/services/shim/berth-shim" \
      "$runfiles/cli/berth" "$BIN/"
 }
