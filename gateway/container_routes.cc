@@ -52,36 +52,41 @@ void Create(ServiceResolver* resolver, Request& request,
 }
 
 void Wait(ServiceResolver* resolver, Request& request, ResponseWriter& writer) {
-  v1::ContainerRef ref;
-  ref.set_id(request.Param("name"));
-  // Existence first, so that a missing container is a plain 404.
-  absl::StatusOr<v1::ContainerDetail> detail =
-      ContainerCall<v1::ContainerDetail>(resolver, &Stub::Inspect, ref);
-  if (!detail.ok()) return SendStatus(writer, detail.status());
   v1::WaitContainerRequest wait;
-  wait.set_id(detail->id());
+  wait.set_id(request.Param("name"));
   wait.set_condition(request.Query("condition"));
   if (!wait.condition().empty() && wait.condition() != "not-running" &&
       wait.condition() != "next-exit" && wait.condition() != "removed") {
     return writer.SendError(
         400, absl::StrCat("invalid condition: \"", wait.condition(), "\""));
   }
-  // The CLI waits for these headers before it starts the container.
-  if (!writer.StartStream(200, {{"Content-Type", "application/json"}})) return;
   absl::StatusOr<std::unique_ptr<Stub>> stub = NewContainerStub(resolver);
+  if (!stub.ok()) return SendStatus(writer, stub.status());
+  grpc::ClientContext context;
+  std::unique_ptr<grpc::ClientReader<v1::WaitContainerReply>> reader =
+      (*stub)->Wait(&context, wait);
+  // The daemon's first answer says the wait is registered (or why not: a
+  // missing container is a plain 404). Only then the headers: the CLI
+  // starts the container when it has them.
+  v1::WaitContainerReply reply;
+  if (!reader->Read(&reply)) {
+    return SendStatus(writer, FromGrpcStatus(reader->Finish()));
+  }
+  if (!writer.StartStream(200, {{"Content-Type", "application/json"}})) {
+    context.TryCancel();
+    reader->Finish();
+    return;
+  }
   nlohmann::json out = {{"StatusCode", -1}, {"Error", nullptr}};
-  if (stub.ok()) {
-    grpc::ClientContext context;
-    v1::WaitContainerReply reply;
-    grpc::Status status = (*stub)->Wait(&context, wait, &reply);
-    if (status.ok()) {
-      out["StatusCode"] = reply.status_code();
-      if (!reply.error().empty()) out["Error"] = {{"Message", reply.error()}};
-    } else {
-      out["Error"] = {{"Message", status.error_message()}};
-    }
+  bool got = reader->Read(&reply);
+  grpc::Status status = reader->Finish();
+  if (got && status.ok()) {
+    out["StatusCode"] = reply.status_code();
+    if (!reply.error().empty()) out["Error"] = {{"Message", reply.error()}};
   } else {
-    out["Error"] = {{"Message", std::string(stub.status().message())}};
+    out["Error"] = {{"Message", status.ok()
+                                    ? std::string("the wait ended early")
+                                    : status.error_message()}};
   }
   writer.Write(out.dump() + "\n");
 }

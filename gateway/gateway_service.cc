@@ -2,7 +2,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "gateway/container_fs_routes.h"
 #include "gateway/container_routes.h"
+#include "gateway/disk_usage_route.h"
 #include "gateway/exec_routes.h"
 #include "gateway/image_routes.h"
 #include "gateway/system_routes.h"
@@ -39,6 +41,12 @@ absl::StatusOr<v1::ServeApiReply> GatewayCore::ServeApi(
       routes = AddContainerRoutes(server_config.router, &resolver_);
     }
     if (routes.ok()) routes = AddExecRoutes(server_config.router, &resolver_);
+    if (routes.ok()) {
+      routes = AddContainerFsRoutes(server_config.router, &resolver_);
+    }
+    if (routes.ok()) {
+      routes = AddDiskUsageRoute(server_config.router, &resolver_);
+    }
     if (routes.ok()) routes = AddVolumeRoutes(server_config.router, &resolver_);
     if (!routes.ok()) return routes;
     if (request.tls().enabled()) {

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "gateway/body_upload.h"
 #include "gateway/http_status.h"
 #include "grpcpp/client_context.h"
 #include "lib/base/status_macros.h"
@@ -12,8 +13,6 @@
 
 namespace berth::gateway {
 namespace {
-
-constexpr size_t kChunk = 1 << 20;
 
 absl::StatusOr<std::unique_ptr<v1::ImageService::Stub>> Stub(
     ServiceResolver* resolver) {
@@ -89,53 +88,6 @@ void Remove(ServiceResolver* resolver, Request& request,
   writer.SendJson(200, DeleteItemsJson(*reply));
 }
 
-// Sends `options`, then the request body as it arrives, as data messages
-// of the client stream. A body that cannot be read cancels the call.
-template <typename Message, typename Stream>
-absl::Status Upload(Request& request, grpc::ClientContext& context,
-                    Stream& stream, const Message& options) {
-  stream->Write(options);
-  // One message, its buffer reused: the body is read straight into it.
-  Message data;
-  std::string& chunk = *data.mutable_data();
-  absl::Status status;
-  while (status.ok()) {
-    chunk.resize(kChunk);
-    size_t filled = 0;
-    // Whole messages: the body arrives in much smaller pieces.
-    while (filled < chunk.size()) {
-      absl::StatusOr<size_t> n =
-          request.read_body(chunk.data() + filled, chunk.size() - filled);
-      if (!n.ok()) status = n.status();
-      if (!n.ok() || *n == 0) break;
-      filled += *n;
-    }
-    if (!status.ok() || filled == 0) break;
-    chunk.resize(filled);
-    if (filled < kChunk) {
-      stream->Write(data);
-      break;
-    }
-    if (!stream->Write(data)) {
-      // The service ended the call early and its status says why. Read
-      // the rest of the upload anyway: a client still sending does not
-      // read the answer (the docker CLI reports a broken pipe instead).
-      absl::StatusOr<size_t> n;
-      do {
-        n = request.read_body(chunk.data(), chunk.size());
-      } while (n.ok() && *n > 0);
-      break;
-    }
-  }
-  if (!status.ok()) {
-    context.TryCancel();
-    stream->Finish();
-    return status;
-  }
-  stream->WritesDone();
-  return absl::OkStatus();
-}
-
 void Load(ServiceResolver* resolver, Request& request, ResponseWriter& writer) {
   absl::StatusOr<std::unique_ptr<v1::ImageService::Stub>> stub = Stub(resolver);
   if (!stub.ok()) return SendStatus(writer, stub.status());
@@ -143,7 +95,7 @@ void Load(ServiceResolver* resolver, Request& request, ResponseWriter& writer) {
   auto stream = (*stub)->Load(&context);
   v1::LoadInput options;
   options.mutable_options()->set_quiet(request.QueryBool("quiet"));
-  absl::Status uploaded = Upload(request, context, stream, options);
+  absl::Status uploaded = UploadBody(request, context, stream, options);
   if (!uploaded.ok()) return SendStatus(writer, uploaded);
   // Progress streams back; an error before any message is a plain error
   // response, one after it goes in the stream as Docker's errorDetail.
@@ -223,7 +175,7 @@ void Create(ServiceResolver* resolver, Request& request,
       options.mutable_options()->add_changes(change);
     }
   }
-  absl::Status uploaded = Upload(request, context, stream, options);
+  absl::Status uploaded = UploadBody(request, context, stream, options);
   if (!uploaded.ok()) return SendStatus(writer, uploaded);
   absl::Status status = FromGrpcStatus(stream->Finish());
   if (!status.ok()) return SendStatus(writer, status);
@@ -298,17 +250,6 @@ absl::Status AddImageRoutes(Router& router, ServiceResolver* resolver) {
         Create(resolver, request, writer);
       },
       /*stream_body=*/true));
-  BERTH_RETURN_IF_ERROR(router.Add(
-      "GET", "/system/df", [resolver](Request&, ResponseWriter& writer) {
-        absl::StatusOr<v1::DiskUsageReply> reply =
-            Unary<v1::DiskUsageReply>(resolver, [](v1::ImageService::Stub& stub,
-                                                   grpc::ClientContext* context,
-                                                   v1::DiskUsageReply* out) {
-              return stub.DiskUsage(context, v1::DiskUsageRequest(), out);
-            });
-        if (!reply.ok()) return SendStatus(writer, reply.status());
-        writer.SendJson(200, DiskUsageJson(*reply));
-      }));
   return absl::OkStatus();
 }
 

@@ -69,12 +69,15 @@ absl::Status ErrnoStatus(int err, absl::string_view what) {
 }
 
 absl::Status WriteFileAtomic(const std::string& path,
-                             absl::string_view contents, int mode) {
+                             absl::string_view contents, int mode,
+                             bool durable) {
   std::string tmp = absl::StrCat(path, ".tmp.", getpid());
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) return ErrnoStatus(errno, absl::StrCat("create ", tmp));
   absl::Status status = WriteAll(fd, contents);
-  if (status.ok() && fsync(fd) != 0) status = ErrnoStatus(errno, "fsync");
+  if (status.ok() && durable && fsync(fd) != 0) {
+    status = ErrnoStatus(errno, "fsync");
+  }
   if (close(fd) != 0 && status.ok()) status = ErrnoStatus(errno, "close");
   if (status.ok() && rename(tmp.c_str(), path.c_str()) != 0) {
     status = ErrnoStatus(errno, absl::StrCat("rename to ", path));
@@ -83,6 +86,7 @@ absl::Status WriteFileAtomic(const std::string& path,
     unlink(tmp.c_str());
     return status;
   }
+  if (!durable) return absl::OkStatus();
   int dir = open(DirName(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir >= 0) {
     fsync(dir);

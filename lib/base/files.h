@@ -12,8 +12,11 @@ namespace berth {
 
 // Replaces `path` with `contents` so that a crash leaves either the old or
 // the new file, never a torn one: temp file, fsync, rename, fsync dir.
+// Without `durable`, no fsyncs: readers still see the old or the new
+// file, but a crash may lose both (for files rebuilt at every start).
 absl::Status WriteFileAtomic(const std::string& path,
-                             absl::string_view contents, int mode = 0644);
+                             absl::string_view contents, int mode = 0644,
+                             bool durable = true);
 
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 

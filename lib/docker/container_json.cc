@@ -72,7 +72,11 @@ json MountJson(const v1::MountPoint& mount) {
               {"Mode", mount.read_only() ? "ro" : ""},
               {"RW", !mount.read_only()},
               {"Propagation", mount.type() == "bind" ? "rprivate" : ""}};
-  if (!mount.name().empty()) out["Name"] = mount.name();
+  if (mount.type() == "volume") {
+    out["Name"] = mount.name();
+    out["Driver"] = "local";
+    out["Mode"] = mount.read_only() ? "ro" : "z";
+  }
   return out;
 }
 
@@ -131,6 +135,7 @@ absl::StatusOr<v1::CreateContainerRequest> CreateRequestFromJson(
     point->set_source(JsonString(mount, "Source"));
     point->set_destination(JsonString(mount, "Target"));
     point->set_read_only(JsonBool(mount, "ReadOnly"));
+    point->set_no_copy(JsonBool(JsonObject(mount, "VolumeOptions"), "NoCopy"));
     json tmpfs = JsonObject(mount, "TmpfsOptions");
     std::string options;
     if (int64_t size = JsonInt(tmpfs, "SizeBytes"); size > 0) {
@@ -368,6 +373,11 @@ std::string ContainerListJson(const v1::ListContainersReply& reply) {
     out.append("},");
     field("State", summary.state());
     field("Status", summary.status());
+    // Only asked-for sizes are set; the virtual size is never 0 then.
+    if (summary.size_root_fs() > 0) {
+      absl::StrAppend(&out, "\"SizeRw\":", summary.size_rw(),
+                      ",\"SizeRootFs\":", summary.size_root_fs(), ",");
+    }
     out.append("\"HostConfig\":{\"NetworkMode\":");
     AppendJsonString(summary.network_mode(), &out);
     out.append("},\"NetworkSettings\":{\"Networks\":{}},\"Mounts\":");
@@ -436,6 +446,16 @@ json TopJson(const v1::TopReply& reply) {
 json PruneContainersJson(const v1::PruneContainersReply& reply) {
   return {{"ContainersDeleted", Strings(reply.deleted())},
           {"SpaceReclaimed", reply.space_reclaimed()}};
+}
+
+json ChangesJson(const v1::ChangesReply& reply) {
+  // dockerd's list is a nil slice when nothing changed.
+  if (reply.changes().empty()) return nullptr;
+  json out = json::array();
+  for (const v1::FileChange& change : reply.changes()) {
+    out.push_back({{"Path", change.path()}, {"Kind", change.kind()}});
+  }
+  return out;
 }
 
 }  // namespace berth

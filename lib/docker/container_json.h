@@ -30,6 +30,9 @@ absl::StatusOr<v1::ExecConfig> ExecConfigFromJson(const nlohmann::json& body);
 nlohmann::json ExecInspectJson(const v1::ExecDetail& detail);
 nlohmann::json TopJson(const v1::TopReply& reply);
 nlohmann::json PruneContainersJson(const v1::PruneContainersReply& reply);
+// GET /containers/{id}/changes' body: null when nothing changed, as
+// dockerd sends it.
+nlohmann::json ChangesJson(const v1::ChangesReply& reply);
 
 }  // namespace berth
 

@@ -106,5 +106,14 @@ TEST(ContainerJsonTest, ListIsValidJsonWithTheCliFields) {
             std::string::npos);
 }
 
+TEST(ContainerJsonTest, ChangesAreNullWhenNothingChanged) {
+  v1::ChangesReply reply;
+  EXPECT_TRUE(ChangesJson(reply).is_null());
+  v1::FileChange* change = reply.add_changes();
+  change->set_path("/tmp/x");
+  change->set_kind(1);
+  EXPECT_EQ(ChangesJson(reply).dump(), R"([{"Kind":1,"Path":"/tmp/x"}])");
+}
+
 }  // namespace
 }  // namespace berth

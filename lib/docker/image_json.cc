@@ -46,12 +46,19 @@ nlohmann::json ImageInspectJson(const v1::ImageDetail& detail) {
   for (const auto& [key, value] : detail.graph_driver_data()) data[key] = value;
   nlohmann::json layers = nlohmann::json::array();
   for (const std::string& layer : detail.layers()) layers.push_back(layer);
+  // As dockerd: a commit's (or a build step's) comment is in its history
+  // entry only.
+  std::string comment = JsonString(config, "comment");
+  if (nlohmann::json history = JsonArray(config, "history");
+      comment.empty() && !history.empty()) {
+    comment = JsonString(history.back(), "comment");
+  }
   return {
       {"Id", image.id()},
       {"RepoTags", StringList(image.repo_tags())},
       {"RepoDigests", StringList(image.repo_digests())},
       {"Parent", image.parent_id()},
-      {"Comment", JsonString(config, "comment")},
+      {"Comment", comment},
       {"Created", JsonString(config, "created")},
       {"Container", JsonString(config, "container")},
       {"ContainerConfig",

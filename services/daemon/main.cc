@@ -52,7 +52,8 @@ int main(int argc, char** argv) {
   if (!config->exec_driver().empty()) {
     container_options.exec_driver = config->exec_driver();
   }
-  berth::ContainerCore containers(container_options, driver->get(), &images);
+  berth::ContainerCore containers(container_options, driver->get(), &images,
+                                  &volumes);
   restored = containers.Restore();
   if (!restored.ok()) {
     LOG(ERROR) << "berth-daemon: " << restored;
@@ -61,11 +62,14 @@ int main(int argc, char** argv) {
   berth::ImageServiceImpl image_service(&images);
   berth::VolumeServiceImpl volume_service(&volumes);
   berth::ExecCore execs(&containers);
-  berth::ContainerServiceImpl container_service(&containers, &execs);
+  berth::ContainerFs container_fs(&containers, driver->get());
+  berth::ContainerServiceImpl container_service(&containers, &execs,
+                                                &container_fs, &images);
   berth::ServiceOptions options;
   options.name = "daemon";
   options.handlers = berth::ImageJobs(&images);
-  for (berth::HandlerSpec& spec : berth::ContainerJobs(&containers, &execs)) {
+  for (berth::HandlerSpec& spec :
+       berth::ContainerJobs(&containers, &execs, &container_fs, &images)) {
     options.handlers.push_back(std::move(spec));
   }
   for (berth::HandlerSpec& spec : berth::VolumeJobs(&volumes)) {

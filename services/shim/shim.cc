@@ -36,7 +36,11 @@ constexpr size_t kReadChunk = 64 * 1024;
 // A client that falls this far behind is dropped rather than letting the
 // shim's memory grow; the log keeps everything.
 constexpr size_t kMaxClientBacklog = 8 << 20;
-constexpr int kAttachWaitMs = 5000;
+// How long the container waits for the attaches its starter counted.
+// Normally milliseconds; generous because output written before an
+// attach connects reaches only the log, and a loaded host (a hundred
+// `docker run`s at once) can take seconds to connect.
+constexpr int kAttachWaitMs = 30000;
 // After the init exits, how long output may still trickle in, and execs
 // (which outlive it only without a pid namespace) may still run.
 constexpr int kDrainMs = 2000;

@@ -270,6 +270,134 @@ test_init_oom_and_security() {
   assert_eq "$(docker ps -aq | wc -l)" 0
 }
 
+test_volumes() {
+  start_with_busybox
+  local out
+  # A named volume is made on first use and outlives its containers.
+  docker run --rm -v data:/data busybox sh -c 'echo kept >/data/f'
+  assert_eq "$(docker run --rm -v data:/data:ro busybox cat /data/f)" "kept"
+  docker run --rm -v data:/data:ro busybox sh -c 'echo x >/data/g' 2>/dev/null &&
+    fail "a read-only volume is writable"
+  # In use while a container has it, stopped or running.
+  docker run -d --name holder -v data:/data busybox sleep 30 >/dev/null
+  assert_eq "$(docker inspect -f '{{range .Mounts}}{{.Type}} {{.Name}} {{.Destination}} {{.RW}}{{end}}' holder)" \
+    "volume data /data true"
+  out=$(docker volume rm data 2>&1) && fail "a volume in use was removed"
+  assert_contains "$out" "volume is in use"
+  docker stop -t 0 holder >/dev/null
+  out=$(docker volume rm data 2>&1) && fail "a volume of a stopped container was removed"
+  docker rm holder >/dev/null
+  docker volume rm data >/dev/null
+  # Copy-up: a new volume on a path of the image starts with its content.
+  assert_eq "$(docker run --rm -v etcvol:/etc busybox head -1 /etc/passwd)" "root:x:0:0:root:/root:/bin/sh"
+  [ -f "$(docker volume inspect -f '{{.Mountpoint}}' etcvol)/passwd" ] || fail "no copy-up on the host"
+  # Anonymous volumes: -v /path; --rm and rm -v take them, plain rm not.
+  docker run --rm -v /scratch busybox touch /scratch/x
+  assert_eq "$(docker volume ls -q)" "etcvol"
+  docker run -d --name anon -v /scratch busybox sleep 30 >/dev/null
+  local anon
+  anon=$(docker inspect -f '{{range .Mounts}}{{.Name}}{{end}}' anon)
+  [ ${#anon} -eq 64 ] || fail "anonymous volume name: $anon"
+  docker rm -f -v anon >/dev/null
+  assert_eq "$(docker volume ls -q)" "etcvol"
+  docker run --name keepvol -v /scratch busybox true
+  docker rm keepvol >/dev/null
+  assert_eq "$(docker volume ls -q | wc -l)" 2
+  # system df counts images, containers and volumes, and who uses what.
+  docker run --name dfc -v etcvol:/etc busybox true
+  assert_eq "$(docker system df --format '{{.Type}}={{.TotalCount}}/{{.Active}}' | tr '\n' ' ')" \
+    "Images=1/1 Containers=1/0 Local Volumes=2/1 Build Cache=0/0 "
+  assert_contains "$(docker ps -as --format '{{.Size}}')" "virtual"
+  docker rm dfc >/dev/null
+  # prune: anonymous only, unless -a.
+  docker volume prune -f >/dev/null
+  assert_eq "$(docker volume ls -q)" "etcvol"
+  docker volume prune -af >/dev/null
+  assert_eq "$(docker volume ls -q | wc -l)" 0
+}
+
+# docker diff, cp, export and commit against the berthd started last,
+# whose graph driver is $1.
+diff_cp_export_commit_on() {
+  local driver=$1 out status id
+  assert_eq "$(docker info --format '{{.Driver}}')" "$driver"
+  docker run -d --name fs busybox sh -c 'echo content >/tmp/x;
+    busybox rm /etc/passwd; echo ready; while true; do sleep 0.1; done' >/dev/null
+  wait_for "the container's changes" 10 sh -c "docker logs fs 2>/dev/null | grep -q ready"
+  # Docker's lines, and none for the mount targets of the init layer
+  # (/etc/hosts, /etc/resolv.conf, /.dockerenv, /dev/console, ...).
+  assert_eq "$(docker diff fs)" $'C /etc\nD /etc/passwd\nC /tmp\nA /tmp/x'
+  # The same through the seed's jobs.
+  assert_contains "$(berth job container_changes fs)" '{"Kind":1,"Path":"/tmp/x"}'
+  assert_eq "$(berth job container_copy fs /tmp/x | tar -xO)" "content"
+
+  # cp in: a file, a directory, and a tar on stdin.
+  echo from-host >"$TEST_ROOT/f.txt"
+  mkdir -p "$TEST_ROOT/d/sub"
+  echo nested >"$TEST_ROOT/d/sub/n.txt"
+  docker cp "$TEST_ROOT/f.txt" fs:/tmp/f.txt
+  docker cp "$TEST_ROOT/d" fs:/tmp/
+  tar -C "$TEST_ROOT" -cf - f.txt | docker cp - fs:/bin
+  assert_eq "$(docker exec fs cat /tmp/f.txt /tmp/d/sub/n.txt /bin/f.txt)" \
+    $'from-host\nnested\nfrom-host'
+  # cp out: a file, a directory, a tar on stdout.
+  docker cp fs:/tmp/x "$TEST_ROOT/x.out"
+  assert_eq "$(cat "$TEST_ROOT/x.out")" "content"
+  docker cp fs:/tmp/d "$TEST_ROOT/d.out"
+  assert_eq "$(cat "$TEST_ROOT/d.out/sub/n.txt")" "nested"
+  assert_eq "$(docker cp fs:/etc/hostname - | tar -t)" "hostname"
+  # Missing paths, a read-only rootfs: Docker's words, a failed exit.
+  out=$(docker cp fs:/nope "$TEST_ROOT/nope" 2>&1) && status=0 || status=$?
+  [ "$status" -ne 0 ] || fail "cp of a missing path succeeded"
+  assert_contains "$out" "Could not find the file /nope in container fs"
+  out=$(docker cp "$TEST_ROOT/f.txt" fs:/nodir/f.txt 2>&1) && fail "cp into a missing directory succeeded"
+  assert_contains "$out" "Could not find the file /nodir in container fs"
+  docker run -d --name ro --read-only busybox sleep 30 >/dev/null
+  out=$(docker cp "$TEST_ROOT/f.txt" ro:/tmp/ 2>&1) && fail "cp into a --read-only container succeeded"
+  assert_contains "$out" "container rootfs is marked read-only"
+  docker rm -f ro >/dev/null
+
+  # export: the image's files, the changes, not what was deleted.
+  docker export fs >"$TEST_ROOT/fs.tar"
+  out=$(tar -tf "$TEST_ROOT/fs.tar")
+  for path in bin/busybox hello.txt tmp/x tmp/d/sub/n.txt; do
+    grep -qx "$path" <<<"$out" || fail "export lacks $path"
+  done
+  grep -qx etc/passwd <<<"$out" && fail "export has the deleted /etc/passwd"
+  assert_eq "$(tar -xOf "$TEST_ROOT/fs.tar" tmp/x)" "content"
+
+  # commit of the running container: paused meanwhile, running after.
+  id=$(docker commit -c 'CMD ["cat","/tmp/x"]' -m "the message" -a tester fs newimg:v1)
+  assert_eq "$(docker image inspect -f '{{.Id}}' newimg:v1)" "$id"
+  assert_eq "$(docker inspect -f '{{.State.Status}}' fs)" "running"
+  assert_eq "$(docker run --rm newimg:v1)" "content"
+  docker run --rm newimg:v1 test -e /etc/passwd && fail "the commit kept the deleted /etc/passwd"
+  assert_eq "$(docker history --format '{{.Comment}}' newimg:v1 | head -1)" "the message"
+  assert_eq "$(docker image inspect -f '{{.Comment}}|{{.Author}}|{{.Container}}' newimg:v1)" \
+    "the message|tester|$(docker inspect -f '{{.Id}}' fs)"
+  assert_eq "$(docker image inspect -f '{{.Parent}}' newimg:v1)" \
+    "$(docker image inspect -f '{{.Id}}' busybox)"
+  # A container of the new image has changed nothing yet.
+  docker run --name fresh newimg:v1 >/dev/null
+  assert_eq "$(docker diff fresh)" ""
+  # Not paused, and stopped: the commit still works.
+  docker stop -t 0 fs >/dev/null
+  docker commit --pause=false fs newimg:v2 >/dev/null
+  assert_eq "$(docker run --rm newimg:v2 cat /bin/f.txt)" "from-host"
+  out=$(docker commit nosuch 2>&1) && fail "commit of a missing container succeeded"
+  assert_contains "$out" "No such container: nosuch"
+  docker rm -f fs fresh >/dev/null
+  docker rmi newimg:v1 newimg:v2 >/dev/null
+}
+
+test_diff_cp_export_commit() {
+  start_with_busybox
+  diff_cp_export_commit_on overlay
+  # The same on vfs, where a container's layer is a full copy.
+  INSTANCE=1 start_with_busybox --storage-driver vfs
+  diff_cp_export_commit_on vfs
+}
+
 run_test run_output_and_exit_codes test_run_output_and_exit_codes
 run_test stdin_and_tty test_stdin_and_tty
 run_test detached_logs_stop_rm test_detached_logs_stop_rm
@@ -279,4 +407,6 @@ run_test concurrent_runs test_concurrent_runs
 run_test daemon_killed_container_survives test_daemon_killed_container_survives
 run_test exec_top_pause_stats_rename test_exec_top_pause_stats_rename
 run_test init_oom_and_security test_init_oom_and_security
+run_test diff_cp_export_commit test_diff_cp_export_commit
+run_test volumes test_volumes
 finish

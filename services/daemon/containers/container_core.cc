@@ -30,6 +30,7 @@
 #include "lib/docker/json_util.h"
 #include "lib/docker/timestamp.h"
 #include "lib/docker/units.h"
+#include "services/daemon/containers/container_mounts.h"
 #include "services/daemon/containers/container_names.h"
 #include "services/daemon/containers/log_reader.h"
 #include "services/daemon/containers/netns.h"
@@ -118,6 +119,13 @@ absl::Status MergeImageConfig(const nlohmann::json& image,
   for (auto it = labels.begin(); it != labels.end(); ++it) {
     if (it.value().is_string() && !config->labels().contains(it.key())) {
       (*config->mutable_labels())[it.key()] = it.value().get<std::string>();
+    }
+  }
+  nlohmann::json volumes = JsonObject(image, "Volumes");
+  for (auto it = volumes.begin(); it != volumes.end(); ++it) {
+    if (std::find(config->volumes().begin(), config->volumes().end(),
+                  it.key()) == config->volumes().end()) {
+      config->add_volumes(it.key());
     }
   }
   nlohmann::json ports = JsonObject(image, "ExposedPorts");
@@ -226,6 +234,15 @@ std::string StatusText(const v1::ContainerState& state) {
 // targets every container needs, so they are not the container's changes.
 std::string InitLayerId(const std::string& id) { return id + "-init"; }
 
+// A container whose filesystem a docker cp, diff, export or commit holds
+// stays until they are done.
+absl::Status FsInUseError(const std::string& name) {
+  return absl::AbortedError(absl::StrCat(
+      "cannot remove container \"", name,
+      "\": a docker cp, diff, export or commit is using its filesystem; try "
+      "again once it is done"));
+}
+
 std::string CgroupsPath(const std::string& id) {
   return absl::StrCat("/berth/", id);
 }
@@ -309,8 +326,15 @@ struct ContainerCore::Entry {
   // The shim's socket for the current run; "" when not running.
   std::string socket;
   bool rootfs_held = false;
+  // AcquireFs leases not yet released.
+  int fs_leases = 0;
   // Where the rootfs is mounted while held.
   std::string rootfs;
+  // Signalled whenever what waiters look at changes: the state, starts,
+  // exits, removal. A CondVar rather than Mutex::Await: with many
+  // waiters, Await makes every unlock of mu_ evaluate all their
+  // conditions.
+  absl::CondVar changed;
   std::string netns;
 };
 
@@ -322,8 +346,11 @@ std::string DefaultInitBinary() {
 }
 
 ContainerCore::ContainerCore(ContainerCoreOptions options, GraphDriver* driver,
-                             ImageCore* images)
-    : options_(std::move(options)), driver_(driver), images_(images) {}
+                             ImageCore* images, VolumeStore* volumes)
+    : options_(std::move(options)),
+      driver_(driver),
+      images_(images),
+      volumes_(volumes) {}
 
 // Monitor threads block on shims for as long as containers run; the
 // process exits under them.
@@ -397,6 +424,11 @@ absl::Status ContainerCore::Restore() {
         continue;
       }
       entry->created_ns = ParseTime(entry->detail.created());
+      // Before the API serves: a volume in use must not look unused.
+      absl::Status acquired = AcquireVolumes(entry->detail);
+      if (!acquired.ok()) {
+        LOG(WARNING) << "container " << id.substr(0, 12) << ": " << acquired;
+      }
       names_[entry->detail.name()] = id;
       containers_[id] = entry;
       if (Running(entry->detail)) running.push_back(entry);
@@ -454,6 +486,18 @@ absl::StatusOr<v1::CreateContainerReply> ContainerCore::Create(
   BERTH_RETURN_IF_ERROR(MergeImageConfig(JsonObject(image.config, "config"),
                                          detail.mutable_config()));
   BERTH_RETURN_IF_ERROR(ValidateHostConfig(detail.host_config()));
+  BERTH_ASSIGN_OR_RETURN(
+      std::vector<v1::MountPoint> mounts,
+      ResolveMounts(detail.host_config(), {detail.config().volumes().begin(),
+                                           detail.config().volumes().end()}));
+  for (const v1::MountPoint& mount : mounts) {
+    // As dockerd: a -v bind's missing host directory is made (a --mount
+    // bind's was refused above).
+    if (mount.type() == "bind" && access(mount.source().c_str(), F_OK) != 0) {
+      BERTH_RETURN_IF_ERROR(MakeDirs(mount.source(), 0755));
+    }
+  }
+  detail.mutable_mounts()->Assign(mounts.begin(), mounts.end());
   if (detail.host_config().network_mode().empty()) {
     detail.mutable_host_config()->set_network_mode("bridge");
   }
@@ -502,9 +546,15 @@ absl::StatusOr<v1::CreateContainerReply> ContainerCore::Create(
     (void)driver_->Remove(InitLayerId(id));
     return status;
   }
+  status = AcquireVolumes(detail);
+  if (!status.ok()) {
+    RemoveLayers(id);
+    return status;
+  }
   status = MakeDirs(dir, 0710);
   if (status.ok()) status = Persist(*entry);
   if (!status.ok()) {
+    ReleaseVolumes(detail, /*remove_anonymous=*/true);
     RemoveLayers(id);
     std::error_code error;
     std::filesystem::remove_all(dir, error);
@@ -550,6 +600,70 @@ absl::Status ContainerCore::CreateInitLayer(const std::string& id,
   return absl::OkStatus();
 }
 
+absl::Status ContainerCore::AcquireVolumes(v1::ContainerDetail& detail) {
+  for (v1::MountPoint& mount : *detail.mutable_mounts()) {
+    if (mount.type() != "volume") continue;
+    absl::StatusOr<v1::Volume> volume =
+        volumes_->Acquire(mount.name(), detail.id());
+    if (!volume.ok()) {
+      ReleaseVolumes(detail, /*remove_anonymous=*/true);
+      return volume.status();
+    }
+    mount.set_name(volume->name());
+    mount.set_source(volume->mountpoint());
+  }
+  return absl::OkStatus();
+}
+
+void ContainerCore::ReleaseVolumes(const v1::ContainerDetail& detail,
+                                   bool remove_anonymous) {
+  for (const v1::MountPoint& mount : detail.mounts()) {
+    if (mount.type() != "volume" || mount.name().empty()) continue;
+    absl::Status status = volumes_->Release(mount.name(), detail.id());
+    if (status.ok() && remove_anonymous && mount.anonymous()) {
+      // Another container may have mounted it with --volumes-from: then
+      // it stays, as in Docker.
+      status = volumes_->Remove(mount.name(), /*force=*/false);
+    }
+    if (!status.ok() && !absl::IsAborted(status)) {
+      LOG(WARNING) << "container " << detail.id().substr(0, 12) << ": "
+                   << status;
+    }
+  }
+}
+
+absl::Status ContainerCore::CopyUpVolumes(const v1::ContainerDetail& detail,
+                                          const std::string& rootfs) {
+  UniqueFd root_fd;
+  for (const v1::MountPoint& mount : detail.mounts()) {
+    if (mount.type() != "volume" || mount.no_copy()) continue;
+    if (root_fd.get() < 0) {
+      root_fd.reset(open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+      if (root_fd.get() < 0) return ErrnoStatus(errno, rootfs);
+    }
+    // The image decides what the path is: resolve it inside the rootfs
+    // and copy from the directory that resolution reached.
+    int fd = runtime::OpenInRoot(root_fd.get(), mount.destination().c_str(),
+                                 O_PATH | O_DIRECTORY, 0);
+    if (fd < 0) continue;  // nothing in the image there
+    UniqueFd source(fd);
+    char path[32];
+    // "/." so that the magic link is followed even by an lstat.
+    absl::StatusOr<bool> copied = volumes_->CopyUp(
+        mount.name(),
+        absl::StrCat(runtime::ProcFdPath(source.get(), path, sizeof(path)),
+                     "/."));
+    if (!copied.ok()) {
+      return absl::Status(
+          copied.status().code(),
+          absl::StrCat("copying the image's ", mount.destination(),
+                       " into volume ", mount.name(), ": ",
+                       copied.status().message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
 void ContainerCore::RemoveLayers(const std::string& id) {
   (void)driver_->Remove(id);
   (void)driver_->Remove(InitLayerId(id));
@@ -558,8 +672,9 @@ void ContainerCore::RemoveLayers(const std::string& id) {
 absl::Status ContainerCore::PrepareFiles(Entry& entry) {
   const v1::ContainerDetail& detail = entry.detail;
   const std::string& hostname = detail.config().hostname();
+  // Rebuilt at every start: no fsyncs for them.
   BERTH_RETURN_IF_ERROR(
-      WriteFileAtomic(detail.hostname_path(), hostname + "\n", 0644));
+      WriteFileAtomic(detail.hostname_path(), hostname + "\n", 0644, false));
   std::string hosts =
       "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
       "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\t"
@@ -570,7 +685,8 @@ absl::Status ContainerCore::PrepareFiles(Entry& entry) {
     absl::StrAppend(&hosts, extra.substr(colon + 1), "\t",
                     extra.substr(0, colon), "\n");
   }
-  BERTH_RETURN_IF_ERROR(WriteFileAtomic(detail.hosts_path(), hosts, 0644));
+  BERTH_RETURN_IF_ERROR(
+      WriteFileAtomic(detail.hosts_path(), hosts, 0644, false));
   // The host's resolvers, less loopback ones the container cannot reach.
   std::string resolv;
   absl::StatusOr<std::string> host_resolv = ReadFile("/etc/resolv.conf");
@@ -592,7 +708,7 @@ absl::Status ContainerCore::PrepareFiles(Entry& entry) {
                     absl::StrJoin(detail.host_config().dns_search(), " "),
                     "\n");
   }
-  return WriteFileAtomic(detail.resolv_conf_path(), resolv, 0644);
+  return WriteFileAtomic(detail.resolv_conf_path(), resolv, 0644, false);
 }
 
 void ContainerCore::ReleaseRuntime(Entry& entry) {
@@ -631,7 +747,7 @@ absl::StatusOr<v1::StartContainerReply> ContainerCore::Start(
   if (!started.ok() && entry->detail.host_config().auto_remove()) {
     // As dockerd: an auto-remove container that cannot start goes, and the
     // docker CLI waits for that before it reports the error.
-    absl::Status removed = RemoveLocked(entry);
+    absl::Status removed = RemoveLocked(entry, true);
     if (!removed.ok())
       LOG(WARNING) << "auto-remove " << name << ": " << removed;
   }
@@ -658,6 +774,7 @@ absl::Status ContainerCore::StartLocked(std::shared_ptr<Entry> entry) {
       state->set_exit_code(128);
     }
     (void)Persist(*entry);
+    entry->changed.SignalAll();
     return status;
   };
 
@@ -669,6 +786,7 @@ absl::Status ContainerCore::StartLocked(std::shared_ptr<Entry> entry) {
   entry->rootfs_held = true;
   entry->rootfs = *rootfs;
   absl::Status status = PrepareFiles(*entry);
+  if (status.ok()) status = CopyUpVolumes(detail, *rootfs);
   if (!status.ok()) return fail(status);
 
   ContainerPaths paths;
@@ -689,8 +807,10 @@ absl::Status ContainerCore::StartLocked(std::shared_ptr<Entry> entry) {
   }
   absl::StatusOr<runtime::Spec> spec = BuildSpec(detail, paths);
   if (!spec.ok()) return fail(spec.status());
-  status = WriteFileAtomic(absl::StrCat(bundle, "/config.json"),
-                           runtime::WriteOciConfig(*spec, *rootfs), 0600);
+  // The bundle lives as long as this run: nothing to make durable.
+  status =
+      WriteFileAtomic(absl::StrCat(bundle, "/config.json"),
+                      runtime::WriteOciConfig(*spec, *rootfs), 0600, false);
   if (!status.ok()) return fail(status);
 
   shim::ShimConfig shim_config;
@@ -718,7 +838,7 @@ absl::Status ContainerCore::StartLocked(std::shared_ptr<Entry> entry) {
   }
   shim_config.attach_wait = entry->pending_attaches;
   status = WriteFileAtomic(absl::StrCat(bundle, "/", shim::kConfigFile),
-                           shim::SerializeShimConfig(shim_config), 0600);
+                           shim::SerializeShimConfig(shim_config), 0600, false);
   if (!status.ok()) return fail(status);
 
   // The shim may wait for attaches, which need the lock: launch without it.
@@ -729,9 +849,11 @@ absl::Status ContainerCore::StartLocked(std::shared_ptr<Entry> entry) {
     absl::MutexLock listening(&mu_);
     entry->socket = socket;
     ++entry->starts;
+    entry->changed.SignalAll();
   });
   mu_.Lock();
   entry->starting = false;
+  entry->changed.SignalAll();
   if (!pid.ok()) return fail(pid.status());
 
   v1::ContainerState* state = detail.mutable_state();
@@ -741,6 +863,7 @@ absl::Status ContainerCore::StartLocked(std::shared_ptr<Entry> entry) {
   state->set_error("");
   state->set_oom_killed(false);
   state->set_started_at(Rfc3339(NowNs()));
+  entry->changed.SignalAll();
   (void)Persist(*entry);
   std::thread(&ContainerCore::Monitor, this, entry, entry->exits).detach();
   LOG(INFO) << "started container " << id.substr(0, 12) << " pid " << *pid;
@@ -786,13 +909,14 @@ void ContainerCore::OnExit(Entry& entry, int exit_code, bool oom_killed,
   state->set_oom_killed(oom_killed);
   state->set_finished_at(Rfc3339(finished_ns));
   ++entry.exits;
+  entry.changed.SignalAll();
   ReleaseRuntime(entry);
   (void)Persist(entry);
   const std::string id = entry.detail.id();
   LOG(INFO) << "container " << id.substr(0, 12) << " exited with " << exit_code;
   if (entry.detail.host_config().auto_remove()) {
     std::shared_ptr<Entry> self = containers_.at(id);
-    absl::Status removed = RemoveLocked(self);
+    absl::Status removed = RemoveLocked(self, true);
     if (!removed.ok()) LOG(WARNING) << "auto-remove " << id << ": " << removed;
     return;
   }
@@ -822,6 +946,7 @@ void ContainerCore::OnExit(Entry& entry, int exit_code, bool oom_killed,
     state->set_restarting(false);
     if (self->stopped_by_user || shutting_down_) {
       state->set_status("exited");
+      self->changed.SignalAll();
       (void)Persist(*self);
     } else if (self->exits == exits && !self->removed) {
       absl::Status status = StartLocked(self);
@@ -840,15 +965,20 @@ absl::Status ContainerCore::Signal(Entry& entry, int signo) {
   return ShimRequest(entry.socket, absl::StrCat("kill ", signo));
 }
 
+bool ContainerCore::WaitUntil(Entry& entry, const std::function<bool()>& done,
+                              absl::Time deadline) {
+  while (!done()) {
+    if (entry.changed.WaitWithDeadline(&mu_, deadline)) return done();
+  }
+  return true;
+}
+
 bool ContainerCore::AwaitStopped(const std::shared_ptr<Entry>& entry,
                                  int timeout_s) {
-  auto stopped = [&] { return !Running(entry->detail); };
-  if (timeout_s < 0) {
-    mu_.Await(absl::Condition(&stopped));
-    return true;
-  }
-  return mu_.AwaitWithTimeout(absl::Condition(&stopped),
-                              absl::Seconds(timeout_s));
+  return WaitUntil(
+      *entry, [&] { return !Running(entry->detail); },
+      timeout_s < 0 ? absl::InfiniteFuture()
+                    : absl::Now() + absl::Seconds(timeout_s));
 }
 
 absl::Status ContainerCore::Kill(const v1::KillContainerRequest& request) {
@@ -902,6 +1032,7 @@ absl::Status ContainerCore::Restart(const v1::StopContainerRequest& request) {
 
 absl::StatusOr<v1::WaitContainerReply> ContainerCore::Wait(
     const v1::WaitContainerRequest& request,
+    const std::function<void()>& registered,
     const std::function<bool()>& cancelled) {
   absl::MutexLock lock(&mu_);
   BERTH_ASSIGN_OR_RETURN(std::shared_ptr<Entry> entry, Find(request.id()));
@@ -917,8 +1048,11 @@ absl::StatusOr<v1::WaitContainerReply> ContainerCore::Wait(
     if (condition == "next-exit") return entry->exits != exits;
     return !Running(entry->detail) && !entry->starting;
   };
-  while (
-      !mu_.AwaitWithTimeout(absl::Condition(&done), absl::Milliseconds(250))) {
+  // The entry (its exits and removal) outlives its place in the store.
+  mu_.Unlock();
+  registered();
+  mu_.Lock();
+  while (!WaitUntil(*entry, done, absl::Now() + absl::Milliseconds(250))) {
     if (cancelled()) return absl::CancelledError("the client went away");
   }
   v1::WaitContainerReply reply;
@@ -926,7 +1060,9 @@ absl::StatusOr<v1::WaitContainerReply> ContainerCore::Wait(
   return reply;
 }
 
-absl::Status ContainerCore::RemoveLocked(std::shared_ptr<Entry> entry) {
+absl::Status ContainerCore::RemoveLocked(std::shared_ptr<Entry> entry,
+                                         bool remove_anonymous_volumes) {
+  if (entry->fs_leases > 0) return FsInUseError(entry->detail.name());
   const std::string id = entry->detail.id();
   entry->detail.mutable_state()->set_status("removing");
   ReleaseRuntime(*entry);
@@ -939,9 +1075,11 @@ absl::Status ContainerCore::RemoveLocked(std::shared_ptr<Entry> entry) {
   }
   std::error_code error;
   std::filesystem::remove_all(absl::StrCat(options_.root, "/", id), error);
+  ReleaseVolumes(entry->detail, remove_anonymous_volumes);
   names_.erase(entry->detail.name());
   containers_.erase(id);
   entry->removed = true;
+  entry->changed.SignalAll();
   for (const RuntimeObserver& observer : observers_) {
     observer(id, Bundle(id), true);
   }
@@ -952,6 +1090,8 @@ absl::Status ContainerCore::RemoveLocked(std::shared_ptr<Entry> entry) {
 absl::Status ContainerCore::Remove(const v1::RemoveContainerRequest& request) {
   absl::MutexLock lock(&mu_);
   BERTH_ASSIGN_OR_RETURN(std::shared_ptr<Entry> entry, Find(request.id()));
+  // Before a forced removal kills it.
+  if (entry->fs_leases > 0) return FsInUseError(entry->detail.name());
   if (Running(entry->detail) || entry->starting) {
     if (!request.force()) {
       return absl::AbortedError(absl::StrCat(
@@ -968,10 +1108,29 @@ absl::Status ContainerCore::Remove(const v1::RemoveContainerRequest& request) {
     // Auto-remove may have taken it already.
     if (entry->removed) return absl::OkStatus();
   }
-  return RemoveLocked(entry);
+  return RemoveLocked(entry, request.remove_volumes());
 }
 
 absl::StatusOr<v1::ListContainersReply> ContainerCore::List(
+    const v1::ListContainersRequest& request) {
+  absl::StatusOr<v1::ListContainersReply> reply = ListUnsized(request);
+  if (!reply.ok() || !request.size()) return reply;
+  // Outside the lock: the image store calls into the containers.
+  absl::flat_hash_map<std::string, int64_t> image_sizes;
+  for (v1::ContainerSummary& summary : *reply->mutable_containers()) {
+    auto [it, added] = image_sizes.try_emplace(summary.image_id(), 0);
+    if (added) {
+      absl::StatusOr<v1::ImageDetail> image =
+          images_->Inspect(summary.image_id());
+      if (image.ok()) it->second = image->summary().size();
+    }
+    summary.set_size_rw(SizeRw(summary.id()));
+    summary.set_size_root_fs(summary.size_rw() + it->second);
+  }
+  return reply;
+}
+
+absl::StatusOr<v1::ListContainersReply> ContainerCore::ListUnsized(
     const v1::ListContainersRequest& request) {
   absl::MutexLock lock(&mu_);
   std::vector<const Entry*> listed;
@@ -1084,8 +1243,8 @@ absl::Status ContainerCore::Attach(
   bool gone = !send(settings);
   if (waiting) {
     auto ready = [&] { return entry->starts != starts || entry->removed; };
-    while (!gone && !mu_.AwaitWithTimeout(absl::Condition(&ready),
-                                          absl::Milliseconds(250))) {
+    while (!gone &&
+           !WaitUntil(*entry, ready, absl::Now() + absl::Milliseconds(250))) {
       gone = cancelled();
     }
     --entry->pending_attaches;
@@ -1223,7 +1382,7 @@ absl::StatusOr<v1::PruneContainersReply> ContainerCore::Prune(
   for (const std::shared_ptr<Entry>& entry : doomed) {
     std::string id = entry->detail.id();
     int64_t size = SizeRw(id);
-    absl::Status removed = RemoveLocked(entry);
+    absl::Status removed = RemoveLocked(entry, false);
     if (!removed.ok()) {
       LOG(WARNING) << "prune " << id << ": " << removed;
       continue;
@@ -1282,6 +1441,47 @@ absl::StatusOr<RunningContainer> ContainerCore::GetRunning(
   running.cgroups_path = CgroupsPath(id);
   running.detail = entry->detail;
   return running;
+}
+
+absl::StatusOr<ContainerFsLease> ContainerCore::AcquireFs(
+    const std::string& name, absl::string_view operation) {
+  absl::MutexLock lock(&mu_);
+  BERTH_ASSIGN_OR_RETURN(std::shared_ptr<Entry> entry, Find(name));
+  const std::string& id = entry->detail.id();
+  const std::string& status = entry->detail.state().status();
+  if (status == "removing" || status == "dead") {
+    return absl::AbortedError(
+        absl::StrCat("You cannot ", operation, " container ", id, " which is ",
+                     status == "dead" ? "Dead" : "being removed"));
+  }
+  // A reference of our own, whether or not a run holds one.
+  BERTH_ASSIGN_OR_RETURN(std::string rootfs, driver_->Get(id));
+  ++entry->fs_leases;
+  ContainerFsLease lease;
+  lease.id = id;
+  lease.layer = id;
+  lease.init_layer = InitLayerId(id);
+  lease.rootfs = std::move(rootfs);
+  lease.detail = entry->detail;
+  return lease;
+}
+
+void ContainerCore::ReleaseFs(const ContainerFsLease& lease) {
+  absl::MutexLock lock(&mu_);
+  absl::Status put = driver_->Put(lease.layer);
+  if (!put.ok()) LOG(WARNING) << "container " << lease.id << ": " << put;
+  auto it = containers_.find(lease.id);
+  if (it == containers_.end()) return;
+  std::shared_ptr<Entry> entry = it->second;
+  if (--entry->fs_leases > 0) return;
+  // An auto-remove container that exited meanwhile was kept for us.
+  if (entry->detail.host_config().auto_remove() && !entry->removed &&
+      !entry->starting && entry->detail.state().status() == "exited") {
+    absl::Status removed = RemoveLocked(entry, true);
+    if (!removed.ok()) {
+      LOG(WARNING) << "auto-remove " << lease.id << ": " << removed;
+    }
+  }
 }
 
 void ContainerCore::AddRuntimeObserver(RuntimeObserver observer) {

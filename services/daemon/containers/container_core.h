@@ -8,10 +8,13 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "proto/container.pb.h"
 #include "services/daemon/graphdriver/driver.h"
 #include "services/daemon/images/image_core.h"
+#include "services/daemon/volumes/volume_store.h"
 
 namespace berth {
 
@@ -53,12 +56,27 @@ struct RunningContainer {
   v1::ContainerDetail detail;
 };
 
+// A container's filesystem held for an operation on it (docker diff, cp,
+// export, commit): mounted, running or not, and the container is not
+// removed, until ContainerCore::ReleaseFs.
+struct ContainerFsLease {
+  std::string id;
+  // The graph driver's layers: the container's own, and its "-init" one
+  // below it (Docker's mount targets), which its changes are relative to.
+  std::string layer;
+  std::string init_layer;
+  // The full view, as the host sees it.
+  std::string rootfs;
+  v1::ContainerDetail detail;
+};
+
 // The daemon's container half: every container job and RPC is an adapter
 // over one of these methods. Thread-safe.
 class ContainerCore {
  public:
+  // `volumes` holds the named and anonymous volumes containers mount.
   ContainerCore(ContainerCoreOptions options, GraphDriver* driver,
-                ImageCore* images);
+                ImageCore* images, VolumeStore* volumes);
   ~ContainerCore();
 
   // Loads every container; reconnects to the shims of running ones and
@@ -72,9 +90,12 @@ class ContainerCore {
       const v1::StopContainerRequest& request);
   absl::Status Restart(const v1::StopContainerRequest& request);
   absl::Status Kill(const v1::KillContainerRequest& request);
-  // Blocks until the condition holds or `cancelled` says so.
+  // Blocks until the condition holds or `cancelled` says so; calls
+  // `registered` (without the lock) once the condition is pinned to the
+  // container, so that a caller can tell its client to go on.
   absl::StatusOr<v1::WaitContainerReply> Wait(
       const v1::WaitContainerRequest& request,
+      const std::function<void()>& registered,
       const std::function<bool()>& cancelled);
   absl::Status Remove(const v1::RemoveContainerRequest& request);
   absl::StatusOr<v1::ListContainersReply> List(
@@ -103,6 +124,14 @@ class ContainerCore {
   absl::StatusOr<RunningContainer> GetRunning(const std::string& name,
                                               bool allow_paused);
 
+  // Mounts the container's filesystem for `operation` ("export",
+  // "commit", ...), which names it in Docker's refusal (Aborted, 409) of
+  // a container that is dead or being removed. Removing the container
+  // is refused until every lease is released.
+  absl::StatusOr<ContainerFsLease> AcquireFs(const std::string& name,
+                                             absl::string_view operation);
+  void ReleaseFs(const ContainerFsLease& lease);
+
   // Called with the lock held when a run ends (just before its bundle is
   // removed: whatever the shim left there is still readable) and, with
   // `removed`, when the container is removed. Must not call back into
@@ -124,6 +153,9 @@ class ContainerCore {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Persist(const Entry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string Bundle(const std::string& id) const;
+  // List without the sizes.
+  absl::StatusOr<v1::ListContainersReply> ListUnsized(
+      const v1::ListContainersRequest& request) ABSL_LOCKS_EXCLUDED(mu_);
   // The container's own writes, in bytes (Docker's SizeRw).
   int64_t SizeRw(const std::string& id) const;
   // AlreadyExists (409) when another container has `name` ("/x").
@@ -137,14 +169,29 @@ class ContainerCore {
                                const std::string& parent);
   // The container's layer and its init layer, whatever of them exists.
   void RemoveLayers(const std::string& id);
+  // Takes the container's volumes (creating missing ones) and records
+  // their host directories as the mounts' sources; all or none.
+  absl::Status AcquireVolumes(v1::ContainerDetail& detail);
+  void ReleaseVolumes(const v1::ContainerDetail& detail, bool remove_anonymous);
+  // Docker's copy-up: an empty volume gets the image's content at its
+  // mount path.
+  absl::Status CopyUpVolumes(const v1::ContainerDetail& detail,
+                             const std::string& rootfs);
   void Monitor(std::shared_ptr<Entry> entry, int generation);
   void OnExit(Entry& entry, int exit_code, bool oom_killed, int64_t finished_ns)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ReleaseRuntime(Entry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status RemoveLocked(std::shared_ptr<Entry> entry)
+  // With `remove_anonymous_volumes` (rm -v, --rm) its anonymous volumes
+  // go too.
+  absl::Status RemoveLocked(std::shared_ptr<Entry> entry,
+                            bool remove_anonymous_volumes)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Signal(Entry& entry, int signo)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Waits on the entry's `changed` until `done` holds (true) or the
+  // deadline passes (false).
+  bool WaitUntil(Entry& entry, const std::function<bool()>& done,
+                 absl::Time deadline) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Waits up to `timeout_s` (forever when negative) for the container to
   // stop running.
   bool AwaitStopped(const std::shared_ptr<Entry>& entry, int timeout_s)
@@ -153,6 +200,7 @@ class ContainerCore {
   const ContainerCoreOptions options_;
   GraphDriver* const driver_;
   ImageCore* const images_;
+  VolumeStore* const volumes_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<Entry>> containers_
       ABSL_GUARDED_BY(mu_);

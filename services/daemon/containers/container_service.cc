@@ -10,10 +10,38 @@
 #include "lib/docker/stats_json.h"
 #include "lib/job/job_output.h"
 #include "lib/rpc/status.h"
+#include "services/daemon/archive/path_stat.h"
+#include "services/daemon/containers/container_commit.h"
 #include "services/daemon/containers/container_stats.h"
 #include "services/daemon/containers/container_top.h"
+#include "services/daemon/streams/grpc_bytes.h"
 
 namespace berth {
+namespace {
+
+v1::PathStat PathStatProto(const PathStat& stat) {
+  v1::PathStat out;
+  out.set_name(stat.name);
+  out.set_size(stat.size);
+  out.set_mode(stat.mode);
+  out.set_mtime_unix_nanos(stat.mtime_unix_nanos);
+  out.set_link_target(stat.link_target);
+  out.set_header(PathStatHeaderValue(stat));
+  return out;
+}
+
+v1::ChangesReply ChangesProto(const std::vector<Change>& changes) {
+  v1::ChangesReply reply;
+  for (const Change& change : changes) {
+    v1::FileChange* out = reply.add_changes();
+    out->set_path(change.path);
+    out->set_kind(static_cast<int32_t>(change.kind));
+  }
+  return reply;
+}
+
+}  // namespace
+
 grpc::Status ContainerServiceImpl::Create(
     grpc::ServerContext*, const v1::CreateContainerRequest* request,
     v1::CreateContainerReply* reply) {
@@ -43,12 +71,20 @@ grpc::Status ContainerServiceImpl::Kill(grpc::ServerContext*,
   return ToGrpcStatus(core_->Kill(*request));
 }
 
-grpc::Status ContainerServiceImpl::Wait(grpc::ServerContext* context,
-                                        const v1::WaitContainerRequest* request,
-                                        v1::WaitContainerReply* reply) {
-  return AnswerWith(
-      core_->Wait(*request, [context] { return context->IsCancelled(); }),
-      reply);
+grpc::Status ContainerServiceImpl::Wait(
+    grpc::ServerContext* context, const v1::WaitContainerRequest* request,
+    grpc::ServerWriter<v1::WaitContainerReply>* writer) {
+  absl::StatusOr<v1::WaitContainerReply> reply = core_->Wait(
+      *request,
+      [writer] {
+        v1::WaitContainerReply waiting;
+        waiting.set_waiting(true);
+        writer->Write(waiting);
+      },
+      [context] { return context->IsCancelled(); });
+  if (!reply.ok()) return ToGrpcStatus(reply.status());
+  writer->Write(*reply);
+  return grpc::Status::OK;
 }
 
 grpc::Status ContainerServiceImpl::Remove(
@@ -162,7 +198,80 @@ grpc::Status ContainerServiceImpl::Counts(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-std::vector<HandlerSpec> ContainerJobs(ContainerCore* core, ExecCore* execs) {
+grpc::Status ContainerServiceImpl::Changes(grpc::ServerContext*,
+                                           const v1::ContainerRef* request,
+                                           v1::ChangesReply* reply) {
+  absl::StatusOr<std::vector<Change>> changes = fs_->Changes(request->id());
+  if (!changes.ok()) return ToGrpcStatus(changes.status());
+  *reply = ChangesProto(*changes);
+  return grpc::Status::OK;
+}
+
+grpc::Status ContainerServiceImpl::Export(
+    grpc::ServerContext*, const v1::ContainerRef* request,
+    grpc::ServerWriter<v1::ContainerData>* writer) {
+  ChunkSink sink([writer](std::string data) {
+    v1::ContainerData chunk;
+    chunk.set_data(std::move(data));
+    return writer->Write(chunk);
+  });
+  absl::Status status = fs_->Export(request->id(), sink);
+  if (status.ok()) status = sink.Flush();
+  return ToGrpcStatus(status);
+}
+
+grpc::Status ContainerServiceImpl::ArchiveStat(
+    grpc::ServerContext*, const v1::ArchivePathRequest* request,
+    v1::PathStat* reply) {
+  absl::StatusOr<PathStat> stat = fs_->Stat(request->id(), request->path());
+  if (!stat.ok()) return ToGrpcStatus(stat.status());
+  *reply = PathStatProto(*stat);
+  return grpc::Status::OK;
+}
+
+grpc::Status ContainerServiceImpl::ArchiveGet(
+    grpc::ServerContext*, const v1::ArchivePathRequest* request,
+    grpc::ServerWriter<v1::ArchiveChunk>* writer) {
+  ChunkSink sink([writer](std::string data) {
+    v1::ArchiveChunk chunk;
+    chunk.set_data(std::move(data));
+    return writer->Write(chunk);
+  });
+  absl::Status status =
+      fs_->Archive(request->id(), request->path(), sink,
+                   [writer](const PathStat& stat) -> absl::Status {
+                     v1::ArchiveChunk chunk;
+                     *chunk.mutable_stat() = PathStatProto(stat);
+                     if (!writer->Write(chunk)) {
+                       return absl::CancelledError("the receiver went away");
+                     }
+                     return absl::OkStatus();
+                   });
+  if (status.ok()) status = sink.Flush();
+  return ToGrpcStatus(status);
+}
+
+grpc::Status ContainerServiceImpl::ArchivePut(
+    grpc::ServerContext*, grpc::ServerReader<v1::ArchivePutInput>* reader,
+    v1::Empty*) {
+  v1::ArchivePutInput first;
+  if (!reader->Read(&first) || !first.has_options()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "an archive upload must start with its options");
+  }
+  StreamSource<grpc::ServerReader<v1::ArchivePutInput>, v1::ArchivePutInput>
+      source(reader);
+  return ToGrpcStatus(fs_->Extract(first.options(), source));
+}
+
+grpc::Status ContainerServiceImpl::Commit(grpc::ServerContext*,
+                                          const v1::CommitRequest* request,
+                                          v1::CommitReply* reply) {
+  return AnswerWith(CommitContainer(*core_, *fs_, *images_, *request), reply);
+}
+
+std::vector<HandlerSpec> ContainerJobs(ContainerCore* core, ExecCore* execs,
+                                       ContainerFs* fs, ImageCore* images) {
   // create: the Docker create body as JSON on stdin; env "name".
   auto create = [core](Job& job) -> absl::Status {
     std::string body, chunk;
@@ -219,7 +328,8 @@ std::vector<HandlerSpec> ContainerJobs(ContainerCore* core, ExecCore* execs) {
     request.set_condition(job.env().Get("condition"));
     BERTH_ASSIGN_OR_RETURN(
         v1::WaitContainerReply reply,
-        core->Wait(request, [&job] { return job.Cancelled(); }));
+        core->Wait(
+            request, [] {}, [&job] { return job.Cancelled(); }));
     job.Stdout().Write(absl::StrCat(reply.status_code(), "\n"));
     return absl::OkStatus();
   };
@@ -378,6 +488,53 @@ std::vector<HandlerSpec> ContainerJobs(ContainerCore* core, ExecCore* execs) {
     request.set_width(width);
     return execs->Resize(request);
   };
+  auto changes = [fs](Job& job) -> absl::Status {
+    BERTH_RETURN_IF_ERROR(NeedArgs(job, 1, 1, "container_changes CONTAINER"));
+    BERTH_ASSIGN_OR_RETURN(std::vector<Change> found,
+                           fs->Changes(job.args()[0]));
+    PrintJson(job, ChangesJson(ChangesProto(found)));
+    return absl::OkStatus();
+  };
+  // The tar to stdout, in chunks of the size RPCs carry.
+  auto tar_out = [](Job& job) {
+    return ChunkSink([&job](std::string data) {
+      job.Stdout().Write(data);
+      return !job.Cancelled();
+    });
+  };
+  auto export_tar = [fs, tar_out](Job& job) -> absl::Status {
+    BERTH_RETURN_IF_ERROR(NeedArgs(job, 1, 1, "export CONTAINER"));
+    ChunkSink sink = tar_out(job);
+    BERTH_RETURN_IF_ERROR(fs->Export(job.args()[0], sink));
+    return sink.Flush();
+  };
+  auto copy = [fs, tar_out](Job& job) -> absl::Status {
+    BERTH_RETURN_IF_ERROR(NeedArgs(job, 2, 2, "container_copy CONTAINER PATH"));
+    ChunkSink sink = tar_out(job);
+    BERTH_RETURN_IF_ERROR(
+        fs->Archive(job.args()[0], job.args()[1], sink, nullptr));
+    return sink.Flush();
+  };
+  // commit CONTAINER: env repo, tag, author, comment, pause (default
+  // true), changes (a list), config (a container Config as JSON).
+  auto commit = [core, fs, images](Job& job) -> absl::Status {
+    BERTH_RETURN_IF_ERROR(NeedArgs(job, 1, 1, "commit CONTAINER"));
+    v1::CommitRequest request;
+    request.set_id(job.args()[0]);
+    request.set_repo(job.env().Get("repo"));
+    request.set_tag(job.env().Get("tag"));
+    request.set_author(job.env().Get("author"));
+    request.set_comment(job.env().Get("comment"));
+    request.set_pause(!job.env().Exists("pause") || job.env().GetBool("pause"));
+    BERTH_ASSIGN_OR_RETURN(std::vector<std::string> changes,
+                           job.env().GetList("changes"));
+    for (const std::string& change : changes) request.add_changes(change);
+    request.set_config_json(job.env().Get("config"));
+    BERTH_ASSIGN_OR_RETURN(v1::CommitReply reply,
+                           CommitContainer(*core, *fs, *images, request));
+    job.Stdout().Write(reply.id() + "\n");
+    return absl::OkStatus();
+  };
   return {{"create", create},
           {"start", start},
           {"stop", stop},
@@ -398,7 +555,11 @@ std::vector<HandlerSpec> ContainerJobs(ContainerCore* core, ExecCore* execs) {
           {"exec_create", exec_create},
           {"exec_start", exec_start},
           {"exec_inspect", exec_inspect},
-          {"exec_resize", exec_resize}};
+          {"exec_resize", exec_resize},
+          {"container_changes", changes},
+          {"export", export_tar},
+          {"container_copy", copy},
+          {"commit", commit}};
 }
 
 }  // namespace berth

@@ -6,6 +6,7 @@
 #include "lib/job/handler_registry.h"
 #include "proto/container.grpc.pb.h"
 #include "services/daemon/containers/container_core.h"
+#include "services/daemon/containers/container_fs.h"
 #include "services/daemon/containers/exec_core.h"
 
 namespace berth {
@@ -13,8 +14,10 @@ namespace berth {
 // gRPC adapter over ContainerCore.
 class ContainerServiceImpl final : public v1::ContainerService::Service {
  public:
-  ContainerServiceImpl(ContainerCore* core, ExecCore* execs)
-      : core_(core), execs_(execs) {}
+  // `fs` and `images` serve diff, export, cp and commit.
+  ContainerServiceImpl(ContainerCore* core, ExecCore* execs, ContainerFs* fs,
+                       ImageCore* images)
+      : core_(core), execs_(execs), fs_(fs), images_(images) {}
 
   grpc::Status Create(grpc::ServerContext*,
                       const v1::CreateContainerRequest* request,
@@ -30,9 +33,9 @@ class ContainerServiceImpl final : public v1::ContainerService::Service {
   grpc::Status Kill(grpc::ServerContext*,
                     const v1::KillContainerRequest* request,
                     v1::Empty*) override;
-  grpc::Status Wait(grpc::ServerContext* context,
-                    const v1::WaitContainerRequest* request,
-                    v1::WaitContainerReply* reply) override;
+  grpc::Status Wait(
+      grpc::ServerContext* context, const v1::WaitContainerRequest* request,
+      grpc::ServerWriter<v1::WaitContainerReply>* writer) override;
   grpc::Status Remove(grpc::ServerContext*,
                       const v1::RemoveContainerRequest* request,
                       v1::Empty*) override;
@@ -76,17 +79,36 @@ class ContainerServiceImpl final : public v1::ContainerService::Service {
                           v1::Empty*) override;
   grpc::Status Counts(grpc::ServerContext*, const v1::Empty*,
                       v1::ContainerCounts* reply) override;
+  grpc::Status Changes(grpc::ServerContext*, const v1::ContainerRef* request,
+                       v1::ChangesReply* reply) override;
+  grpc::Status Export(grpc::ServerContext*, const v1::ContainerRef* request,
+                      grpc::ServerWriter<v1::ContainerData>* writer) override;
+  grpc::Status ArchiveStat(grpc::ServerContext*,
+                           const v1::ArchivePathRequest* request,
+                           v1::PathStat* reply) override;
+  grpc::Status ArchiveGet(
+      grpc::ServerContext*, const v1::ArchivePathRequest* request,
+      grpc::ServerWriter<v1::ArchiveChunk>* writer) override;
+  grpc::Status ArchivePut(grpc::ServerContext*,
+                          grpc::ServerReader<v1::ArchivePutInput>* reader,
+                          v1::Empty*) override;
+  grpc::Status Commit(grpc::ServerContext*, const v1::CommitRequest* request,
+                      v1::CommitReply* reply) override;
 
  private:
   ContainerCore* core_;
   ExecCore* execs_;
+  ContainerFs* fs_;
+  ImageCore* images_;
 };
 
 // The seed's container jobs over the same cores: create, start, stop,
 // kill, restart, wait, delete, containers, container_inspect, logs,
 // resize, pause, unpause, rename, top, stats, containers_prune,
-// exec_create, exec_start (detached), exec_inspect, exec_resize.
-std::vector<HandlerSpec> ContainerJobs(ContainerCore* core, ExecCore* execs);
+// exec_create, exec_start (detached), exec_inspect, exec_resize,
+// container_changes, export, container_copy, commit.
+std::vector<HandlerSpec> ContainerJobs(ContainerCore* core, ExecCore* execs,
+                                       ContainerFs* fs, ImageCore* images);
 
 }  // namespace berth
 

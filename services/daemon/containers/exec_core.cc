@@ -104,7 +104,7 @@ absl::StatusOr<v1::ExecStartReply> ExecCore::Start(
   absl::Status written = MakeDirs(container->bundle + "/exec", 0700);
   if (written.ok()) {
     written = WriteFileAtomic(ExecFile(container->bundle, id, ".json"),
-                              ProcessJson(*process), 0600);
+                              ProcessJson(*process), 0600, false);
   }
   if (!written.ok()) return fail(written);
   {

@@ -37,40 +37,6 @@ std::vector<runtime::Mount> StandardMounts(bool privileged) {
   return mounts;
 }
 
-// "-v SRC:DST[:OPTS]": OPTS are ro/rw and propagation and SELinux labels,
-// which only ro changes here.
-absl::StatusOr<runtime::Mount> ParseBind(const std::string& bind) {
-  std::vector<std::string> parts = absl::StrSplit(bind, ':');
-  if (parts.size() < 2 || parts.size() > 3 || parts[0].empty() ||
-      parts[1].empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("invalid volume specification: '", bind, "'"));
-  }
-  if (parts[1][0] != '/') {
-    return absl::InvalidArgumentError(
-        absl::StrCat("invalid volume specification: '", bind,
-                     "': invalid mount config for type \"bind\": invalid "
-                     "mount path: '",
-                     parts[1], "' mount path must be absolute"));
-  }
-  runtime::Mount mount{parts[1], "bind", parts[0], {"rbind", "rprivate"}};
-  if (parts.size() == 3) {
-    for (absl::string_view option : absl::StrSplit(parts[2], ',')) {
-      if (option == "ro") {
-        mount.options.push_back("ro");
-      } else if (option != "rw" && option != "z" && option != "Z" &&
-                 !absl::EndsWith(option, "private") &&
-                 !absl::EndsWith(option, "shared") &&
-                 !absl::EndsWith(option, "slave") && option != "nocopy") {
-        return absl::InvalidArgumentError(
-            absl::StrCat("invalid volume specification: '", bind,
-                         "': invalid mode: ", option));
-      }
-    }
-  }
-  return mount;
-}
-
 absl::StatusOr<int> RlimitResource(absl::string_view name) {
   static const std::pair<const char*, int> kNames[] = {
       {"core", RLIMIT_CORE},         {"cpu", RLIMIT_CPU},
@@ -188,25 +154,20 @@ absl::StatusOr<runtime::Spec> BuildSpec(const v1::ContainerDetail& container,
   }
 
   spec.mounts = StandardMounts(host.privileged());
-  for (const std::string& bind : host.binds()) {
-    BERTH_ASSIGN_OR_RETURN(runtime::Mount mount, ParseBind(bind));
+  // Binds and volumes as resolved at create; a volume's source is its
+  // host directory.
+  for (const v1::MountPoint& point : container.mounts()) {
+    runtime::Mount mount{
+        point.destination(), "bind", point.source(), {"rbind", "rprivate"}};
+    if (point.read_only()) mount.options.push_back("ro");
     spec.mounts.push_back(std::move(mount));
   }
   for (const v1::MountPoint& point : host.mounts()) {
-    if (point.type() == "bind") {
-      runtime::Mount mount{
-          point.destination(), "bind", point.source(), {"rbind", "rprivate"}};
-      if (point.read_only()) mount.options.push_back("ro");
-      spec.mounts.push_back(std::move(mount));
-    } else if (point.type() == "tmpfs") {
-      runtime::Mount mount{
-          point.destination(), "tmpfs", "tmpfs", {"nosuid", "nodev", "noexec"}};
-      if (!point.options().empty()) mount.options.push_back(point.options());
-      spec.mounts.push_back(std::move(mount));
-    } else {
-      return absl::InvalidArgumentError(
-          absl::StrCat("mount type \"", point.type(), "\" is not supported"));
-    }
+    if (point.type() != "tmpfs") continue;
+    runtime::Mount mount{
+        point.destination(), "tmpfs", "tmpfs", {"nosuid", "nodev", "noexec"}};
+    if (!point.options().empty()) mount.options.push_back(point.options());
+    spec.mounts.push_back(std::move(mount));
   }
   for (const auto& [destination, options] : host.tmpfs()) {
     runtime::Mount mount{

@@ -55,6 +55,17 @@ class GraphDriver {
 
   virtual bool Exists(const std::string& id) const = 0;
 
+  // The diff dirs `id` is layered on, nearest first, as overlayfs'
+  // lowerdir= lists them: what an overlay layer's own changes are
+  // relative to (docker diff reads a container's upper dir against
+  // them). Empty for a base layer. Only drivers of kOverlayUpper format
+  // have them; the others answer Unimplemented.
+  virtual absl::StatusOr<std::vector<std::string>> LowerDirs(
+      const std::string& id) const {
+    return absl::UnimplementedError(
+        Name() + " layers are full copies: they have no lower dirs");
+  }
+
   // Key/value rows for `docker info`'s DriverStatus, e.g.
   // {"Backing Filesystem", "extfs"}, {"Supports d_type", "true"}.
   virtual std::vector<std::pair<std::string, std::string>> Status() const = 0;

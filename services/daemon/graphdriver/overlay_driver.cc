@@ -1,6 +1,7 @@
 #include "services/daemon/graphdriver/overlay_driver.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -14,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "glog/logging.h"
 #include "lib/base/files.h"
 #include "lib/base/status_macros.h"
@@ -101,6 +103,29 @@ absl::StatusOr<std::string> OverlayDriver::ReadLower(
   if (absl::IsNotFound(lower.status())) return std::string();
   if (!lower.ok()) return lower.status();
   return std::string(absl::StripAsciiWhitespace(*lower));
+}
+
+absl::StatusOr<std::vector<std::string>> OverlayDriver::LowerDirs(
+    const std::string& id) const {
+  BERTH_RETURN_IF_ERROR(ValidateLayerId(id));
+  BERTH_ASSIGN_OR_RETURN(std::string lower, ReadLower(id));
+  std::vector<std::string> dirs;
+  if (lower.empty()) return dirs;
+  for (absl::string_view link : absl::StrSplit(lower, ':')) {
+    // l/<short> -> ../<layer>/diff: the layer's real diff dir, so that
+    // callers see the path Create made rather than a link into it.
+    std::string path = absl::StrCat(home_, "/", link);
+    char target[PATH_MAX];
+    ssize_t n = readlink(path.c_str(), target, sizeof(target) - 1);
+    if (n < 0) return ErrnoStatus(errno, absl::StrCat("readlink ", path));
+    absl::string_view rest(target, n);
+    if (!absl::ConsumePrefix(&rest, "../") || rest.find("..") != rest.npos) {
+      return absl::DataLossError(absl::StrCat(
+          "overlay: ", path, " points outside the driver's layers: ", rest));
+    }
+    dirs.push_back(absl::StrCat(home_, "/", rest));
+  }
+  return dirs;
 }
 
 absl::StatusOr<std::string> OverlayDriver::MountData(

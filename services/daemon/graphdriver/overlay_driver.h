@@ -57,6 +57,8 @@ class OverlayDriver : public GraphDriver {
   absl::Status Put(const std::string& id) override;
   absl::Status Remove(const std::string& id) override;
   bool Exists(const std::string& id) const override;
+  absl::StatusOr<std::vector<std::string>> LowerDirs(
+      const std::string& id) const override;
   std::vector<std::pair<std::string, std::string>> Status() const override;
 
  private:

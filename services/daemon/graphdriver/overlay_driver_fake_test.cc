@@ -108,6 +108,21 @@ TEST_F(OverlayFakeTest, MountOptionsListLowerDirsNearestFirst) {
   EXPECT_TRUE(driver_->Put("top").ok());
 }
 
+TEST_F(OverlayFakeTest, LowerDirsAreTheParentsDiffDirsNearestFirst) {
+  ASSERT_TRUE(driver_->Create("base", "").ok());
+  ASSERT_TRUE(driver_->Create("mid", "base").ok());
+  ASSERT_TRUE(driver_->Create("top", "mid").ok());
+  absl::StatusOr<std::vector<std::string>> lowers = driver_->LowerDirs("top");
+  ASSERT_TRUE(lowers.ok()) << lowers.status();
+  EXPECT_EQ(*lowers, (std::vector<std::string>{driver_->DiffDir("mid"),
+                                               driver_->DiffDir("base")}));
+  lowers = driver_->LowerDirs("base");
+  ASSERT_TRUE(lowers.ok()) << lowers.status();
+  EXPECT_TRUE(lowers->empty());
+  // Nothing was mounted to find them.
+  EXPECT_THAT(ops_->mounts, SizeIs(0));
+}
+
 TEST_F(OverlayFakeTest, BaseLayerNeedsNoMount) {
   ASSERT_TRUE(driver_->Create("base", "").ok());
   absl::StatusOr<std::string> view = driver_->Get("base");

@@ -2,11 +2,14 @@
 #define BERTH_SERVICES_DAEMON_IMAGES_IMAGE_CORE_H_
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "nlohmann/json.hpp"
 #include "proto/image.pb.h"
 #include "services/daemon/archive/byte_sink.h"
 #include "services/daemon/archive/byte_source.h"
@@ -19,6 +22,30 @@
 namespace berth {
 
 using ProgressSink = std::function<void(const v1::ProgressMessage&)>;
+
+// Writes a layer tar (uncompressed) to `out`.
+using LayerWriter = std::function<absl::Status(ByteSink& out)>;
+
+// docker commit's image half: what the container half hands over.
+struct ImageCommit {
+  // The container's image ("sha256:..."): the new image's parent.
+  std::string parent_id;
+  std::string container_id;
+  // The container's Config in Docker's JSON: the defaults of the new
+  // image's config, and its "container_config".
+  nlohmann::json container_config;
+  // POST /commit's body (a Config); null when it had none, and then the
+  // container's is taken.
+  nlohmann::json config;
+  // --change lines (Dockerfile instructions), applied to the config.
+  std::vector<std::string> changes;
+  std::string comment;
+  std::string author;
+  // The new image's name, as POST /commit's repo and tag give it; none
+  // for an empty repo.
+  std::string repo;
+  std::string tag;
+};
 
 // The daemon's image half: every image job and RPC is an adapter over one
 // of these methods.
@@ -47,6 +74,10 @@ class ImageCore {
   // A rootfs tar as a one-layer image; see image_import.cc.
   absl::StatusOr<v1::ImportReply> Import(ByteSource& in,
                                          const v1::ImportOptions& options);
+  // The container's changes (the tar `write_layer` writes) as a new image
+  // on the container's, returning its ID; see image_commit.cc.
+  absl::StatusOr<std::string> Commit(const ImageCommit& commit,
+                                     const LayerWriter& write_layer);
 
   // A reference, full or short ID; NotFound "No such image: NAME".
   absl::StatusOr<Image> Resolve(const std::string& name);
@@ -77,6 +108,23 @@ class ImageCore {
   // Tags `id` as `ref`, reporting a tag taken from another image.
   absl::Status TagImage(const Reference& ref, const Digest& id,
                         const ProgressSink& progress);
+  // The name a new image (import, commit) gets from the API's repo and
+  // tag: none for an empty repo, tag "latest" when none is given.
+  // `digest_error` is the InvalidArgument message for a digest reference.
+  static absl::StatusOr<std::optional<Reference>> NewImageName(
+      const std::string& repo, const std::string& tag,
+      absl::string_view digest_error);
+  // Writes a layer tar into a new file of the blob store's staging dir
+  // ("<purpose>-<random>") and returns its path; nothing is left on error.
+  absl::StatusOr<std::string> StageLayer(absl::string_view purpose,
+                                         const LayerWriter& write);
+  // Stores the image config `config_json` (its layers registered) as a
+  // child of `parent`, when given, and names it `ref`. Layers left
+  // unused by a failure go.
+  absl::StatusOr<Image> StoreImage(std::string config_json,
+                                   const std::optional<Digest>& parent,
+                                   const std::optional<Reference>& ref)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
 
   const std::string root_;
   GraphDriver* const driver_;

@@ -1,6 +1,6 @@
 // ImageCore on a real vfs driver in a temp dir: loads, shared layers and
 // their reference counts, removal down to an empty store, and recovery
-// from interrupted work.
+// from interrupted work; commits of a container's changes.
 #include "services/daemon/images/image_core.h"
 
 #include <sys/stat.h>
@@ -198,6 +198,161 @@ TEST_F(ImageCoreTest, RestoreUndoesInterruptedWork) {
   EXPECT_EQ(CountEntries(tmp_.Join("image/blobs/tmp")), 0);
   EXPECT_EQ(CountEntries(tmp_.Join("graph/vfs/dir")), 1);
   EXPECT_TRUE(core_->Resolve("keep:1").ok());
+}
+
+// What the container half hands over for a container of `base:1` that
+// ran `sh -c "touch /new"`.
+ImageCommit CommitOf(const std::string& parent_id) {
+  ImageCommit commit;
+  commit.parent_id = parent_id;
+  commit.container_id = std::string(64, 'c');
+  commit.container_config = {{"Hostname", "cccccccccccc"},
+                             {"Env", {"PATH=/bin", "FROM_RUN=1"}},
+                             {"Cmd", {"sh", "-c", "touch /new"}},
+                             {"Entrypoint", nullptr},
+                             {"Image", "base:1"},
+                             {"Labels", {{"run", "yes"}}}};
+  return commit;
+}
+
+LayerWriter WriteString(std::string tar) {
+  return [tar](ByteSink& out) { return out.Write(tar); };
+}
+
+TEST_F(ImageCoreTest, CommitAddsTheLayerOnTheContainersImage) {
+  ASSERT_TRUE(Load(SaveArchive({{"base:1", {BaseLayer()}}})).ok());
+  absl::StatusOr<Image> base = core_->Resolve("base:1");
+  ASSERT_TRUE(base.ok());
+  ImageCommit commit = CommitOf(base->id.ToString());
+  commit.changes = {"CMD [\"cat\", \"/new\"]", "ENV ADDED=2"};
+  commit.comment = "a message";
+  commit.author = "someone <a@b.c>";
+  commit.repo = "newimg";
+  commit.tag = "v1";
+  std::string layer = TopLayer("new");
+  absl::StatusOr<std::string> id = core_->Commit(commit, WriteString(layer));
+  ASSERT_TRUE(id.ok()) << id.status();
+
+  absl::StatusOr<Image> image = core_->Resolve("newimg:v1");
+  ASSERT_TRUE(image.ok()) << image.status();
+  EXPECT_EQ(image->id.ToString(), *id);
+  ASSERT_TRUE(image->parent.has_value());
+  EXPECT_EQ(*image->parent, base->id);
+  ASSERT_EQ(image->diff_ids.size(), 2u);
+  EXPECT_EQ(image->diff_ids[0], base->diff_ids[0]);
+  EXPECT_EQ(image->diff_ids[1].ToString(),
+            "sha256:" + testing::Sha256Hex(layer));
+  const nlohmann::json& config = image->config;
+  // The container's config, the --change lines on top.
+  EXPECT_EQ(config["config"]["Cmd"], nlohmann::json({"cat", "/new"}));
+  EXPECT_EQ(config["config"]["Env"],
+            nlohmann::json({"PATH=/bin", "FROM_RUN=1", "ADDED=2"}));
+  EXPECT_EQ(config["config"]["Hostname"], "cccccccccccc");
+  EXPECT_EQ(config["config"]["Labels"]["run"], "yes");
+  EXPECT_EQ(config["container"], commit.container_id);
+  EXPECT_EQ(config["container_config"], commit.container_config);
+  EXPECT_EQ(config["author"], "someone <a@b.c>");
+  EXPECT_FALSE(config.contains("comment"));
+  const nlohmann::json& entry = config["history"].back();
+  EXPECT_EQ(entry["comment"], "a message");
+  EXPECT_EQ(entry["author"], "someone <a@b.c>");
+  EXPECT_EQ(entry["created_by"], "sh -c touch /new");
+  EXPECT_FALSE(entry.contains("empty_layer"));
+  absl::StatusOr<v1::HistoryReply> history = core_->History("newimg:v1");
+  ASSERT_TRUE(history.ok());
+  EXPECT_EQ(history->items(0).comment(), "a message");
+  EXPECT_EQ(history->items(0).id(), *id);
+  // The layer is stored on the base's: the new image's view has both.
+  EXPECT_EQ(CountEntries(tmp_.Join("graph/vfs/dir")), 2);
+  absl::StatusOr<std::string> top = core_->TopLayerId(*image);
+  ASSERT_TRUE(top.ok());
+  EXPECT_EQ(ReadFile(driver_->DiffDir(*top) + "/etc/base").value_or(""),
+            "base");
+  EXPECT_EQ(ReadFile(driver_->DiffDir(*top) + "/new").value_or(""),
+            "new-content");
+}
+
+TEST_F(ImageCoreTest, CommitBodyConfigGetsTheContainersDefaults) {
+  ASSERT_TRUE(Load(SaveArchive({{"base:1", {BaseLayer()}}})).ok());
+  absl::StatusOr<Image> base = core_->Resolve("base:1");
+  ASSERT_TRUE(base.ok());
+  ImageCommit commit = CommitOf(base->id.ToString());
+  commit.config = {{"Env", {"PATH=/usr/bin"}},
+                   {"WorkingDir", "/srv"},
+                   {"HostConfig", {{"Privileged", true}}}};
+  absl::StatusOr<std::string> id =
+      core_->Commit(commit, WriteString(TopLayer("x")));
+  ASSERT_TRUE(id.ok()) << id.status();
+  absl::StatusOr<Image> image = core_->Resolve(*id);
+  ASSERT_TRUE(image.ok());
+  const nlohmann::json& config = image->config["config"];
+  // The body's PATH wins; what it lacks comes from the container.
+  EXPECT_EQ(config["Env"], nlohmann::json({"PATH=/usr/bin", "FROM_RUN=1"}));
+  EXPECT_EQ(config["WorkingDir"], "/srv");
+  EXPECT_EQ(config["Cmd"], nlohmann::json({"sh", "-c", "touch /new"}));
+  EXPECT_EQ(config["Labels"]["run"], "yes");
+  EXPECT_FALSE(config.contains("HostConfig"));
+  EXPECT_FALSE(config.contains("Hostname"));
+  // No repo: untagged.
+  absl::StatusOr<v1::ImageDetail> detail = core_->Inspect(*id);
+  ASSERT_TRUE(detail.ok());
+  EXPECT_EQ(detail->summary().repo_tags_size(), 0);
+  EXPECT_EQ(detail->summary().parent_id(), base->id.ToString());
+}
+
+TEST_F(ImageCoreTest, CommitOfNoChangesAddsNoLayer) {
+  ASSERT_TRUE(Load(SaveArchive({{"base:1", {BaseLayer()}}})).ok());
+  absl::StatusOr<Image> base = core_->Resolve("base:1");
+  ASSERT_TRUE(base.ok());
+  // A tar without entries: its two zero blocks.
+  absl::StatusOr<std::string> id = core_->Commit(
+      CommitOf(base->id.ToString()), WriteString(std::string(1024, '\0')));
+  ASSERT_TRUE(id.ok()) << id.status();
+  absl::StatusOr<Image> image = core_->Resolve(*id);
+  ASSERT_TRUE(image.ok());
+  EXPECT_EQ(image->diff_ids, base->diff_ids);
+  EXPECT_EQ(image->config["history"].back()["empty_layer"], true);
+  EXPECT_EQ(CountEntries(tmp_.Join("graph/vfs/dir")), 1);
+  EXPECT_EQ(CountEntries(tmp_.Join("image/blobs/tmp")), 0);
+}
+
+TEST_F(ImageCoreTest, CommitErrorsLeaveNothing) {
+  ASSERT_TRUE(Load(SaveArchive({{"base:1", {BaseLayer()}}})).ok());
+  absl::StatusOr<Image> base = core_->Resolve("base:1");
+  ASSERT_TRUE(base.ok());
+  bool written = false;
+  LayerWriter track = [&written](ByteSink& out) {
+    written = true;
+    return out.Write(std::string(1024, '\0'));
+  };
+  ImageCommit commit = CommitOf(base->id.ToString());
+  commit.repo = "x@sha256:" + std::string(64, 'a');
+  EXPECT_EQ(core_->Commit(commit, track).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  commit = CommitOf(base->id.ToString());
+  commit.changes = {"RUN true"};
+  EXPECT_EQ(core_->Commit(commit, track).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  commit = CommitOf("sha256:" + std::string(64, 'f'));
+  EXPECT_EQ(core_->Commit(commit, track).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_FALSE(written) << "the layer was written for a bad request";
+  // The container side failing midway: its error, nothing staged.
+  absl::Status status =
+      core_
+          ->Commit(CommitOf(base->id.ToString()),
+                   [](ByteSink& out) {
+                     (void)out.Write("partial");
+                     return absl::DataLossError("the tree changed");
+                   })
+          .status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(CountEntries(tmp_.Join("image/blobs/tmp")), 0);
+  EXPECT_EQ(CountEntries(tmp_.Join("graph/vfs/dir")), 1);
+  absl::StatusOr<v1::ListImagesReply> list =
+      core_->List(v1::ListImagesRequest());
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(list->images_size(), 1);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 // docker import: a root filesystem tar (plain or compressed) becomes an
-// image of one layer, its config shaped by --change lines.
+// image of one layer, its config shaped by --change lines. Also the
+// steps every new image from a tar shares (docker commit's too): staging
+// the layer, naming and storing the image.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -17,50 +19,68 @@
 
 namespace berth {
 
+absl::StatusOr<std::optional<Reference>> ImageCore::NewImageName(
+    const std::string& repo, const std::string& tag,
+    absl::string_view digest_error) {
+  if (repo.empty()) return std::nullopt;
+  std::string name = repo;
+  if (!tag.empty()) absl::StrAppend(&name, ":", tag);
+  BERTH_ASSIGN_OR_RETURN(Reference parsed, ParseNormalizedNamed(name));
+  if (parsed.digest) return absl::InvalidArgumentError(digest_error);
+  return WithDefaultTag(parsed);
+}
+
+absl::StatusOr<std::string> ImageCore::StageLayer(absl::string_view purpose,
+                                                  const LayerWriter& write) {
+  std::random_device random;
+  std::string staged =
+      absl::StrCat(blobs_.StagingDir(), "/", purpose, "-",
+                   absl::StrFormat("%08x%08x", random(), random()));
+  int fd = open(staged.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return ErrnoStatus(errno, "create " + staged);
+  FdSink sink(fd);
+  absl::Status written = write(sink);
+  if (close(fd) != 0 && written.ok()) {
+    written = ErrnoStatus(errno, "write " + staged);
+  }
+  if (!written.ok()) {
+    unlink(staged.c_str());
+    return written;
+  }
+  return staged;
+}
+
+absl::StatusOr<Image> ImageCore::StoreImage(
+    std::string config_json, const std::optional<Digest>& parent,
+    const std::optional<Reference>& ref) {
+  absl::StatusOr<Image> image = images_.Create(std::move(config_json), parent);
+  if (!image.ok()) {
+    RemoveUnusedLayers();
+    return image.status();
+  }
+  if (ref) BERTH_RETURN_IF_ERROR(TagImage(*ref, image->id, nullptr));
+  return image;
+}
+
 absl::StatusOr<v1::ImportReply> ImageCore::Import(
     ByteSource& in, const v1::ImportOptions& options) {
-  std::optional<Reference> ref;
-  if (!options.repo().empty()) {
-    std::string name = options.repo();
-    if (!options.tag().empty()) absl::StrAppend(&name, ":", options.tag());
-    BERTH_ASSIGN_OR_RETURN(Reference parsed, ParseNormalizedNamed(name));
-    if (parsed.digest) {
-      return absl::InvalidArgumentError("cannot import to a digest reference");
-    }
-    ref = WithDefaultTag(parsed);
-  }
+  BERTH_ASSIGN_OR_RETURN(std::optional<Reference> ref,
+                         NewImageName(options.repo(), options.tag(),
+                                      "cannot import to a digest reference"));
   nlohmann::json container_config = nlohmann::json::object();
   BERTH_RETURN_IF_ERROR(ApplyImageChanges(
       {options.changes().begin(), options.changes().end()}, container_config));
 
+  auto copy = [&in](ByteSink& out) -> absl::Status {
+    std::string buffer(1 << 20, '\0');
+    while (true) {
+      BERTH_ASSIGN_OR_RETURN(size_t n, in.Read(buffer.data(), buffer.size()));
+      if (n == 0) return absl::OkStatus();
+      BERTH_RETURN_IF_ERROR(out.Write(absl::string_view(buffer.data(), n)));
+    }
+  };
+  BERTH_ASSIGN_OR_RETURN(std::string staged, StageLayer("import", copy));
   absl::MutexLock lock(&write_mu_);
-  std::random_device random;
-  std::string staged =
-      absl::StrCat(blobs_.StagingDir(), "/import-",
-                   absl::StrFormat("%08x%08x", random(), random()));
-  int fd = open(staged.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return ErrnoStatus(errno, "create " + staged);
-  absl::Status copied;
-  std::string buffer(1 << 20, '\0');
-  while (copied.ok()) {
-    absl::StatusOr<size_t> n = in.Read(buffer.data(), buffer.size());
-    if (!n.ok()) {
-      copied = n.status();
-      break;
-    }
-    if (*n == 0) break;
-    size_t done = 0;
-    while (done < *n && copied.ok()) {
-      ssize_t w = write(fd, buffer.data() + done, *n - done);
-      if (w < 0) copied = ErrnoStatus(errno, "write " + staged);
-      if (w > 0) done += w;
-    }
-  }
-  close(fd);
-  if (!copied.ok()) {
-    unlink(staged.c_str());
-    return copied;
-  }
   absl::StatusOr<Layer> layer =
       layers_.Register(staged, std::nullopt, std::nullopt);
   if (!layer.ok()) {
@@ -83,14 +103,10 @@ absl::StatusOr<v1::ImportReply> ImageCore::Import(
        {{"type", "layers"}, {"diff_ids", {layer->diff_id.ToString()}}}},
       {"history", {{{"created", now}, {"comment", comment}}}},
   };
-  absl::StatusOr<Image> image = images_.Create(config.dump());
-  if (!image.ok()) {
-    RemoveUnusedLayers();
-    return image.status();
-  }
-  if (ref) BERTH_RETURN_IF_ERROR(TagImage(*ref, image->id, nullptr));
+  BERTH_ASSIGN_OR_RETURN(Image image,
+                         StoreImage(config.dump(), std::nullopt, ref));
   v1::ImportReply reply;
-  reply.set_id(image->id.ToString());
+  reply.set_id(image.id.ToString());
   return reply;
 }
 

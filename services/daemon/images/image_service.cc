@@ -6,83 +6,10 @@
 #include "lib/docker/image_json.h"
 #include "lib/job/job_output.h"
 #include "lib/rpc/status.h"
+#include "services/daemon/streams/grpc_bytes.h"
+#include "services/daemon/streams/job_bytes.h"
 
 namespace berth {
-namespace {
-
-// The data messages of a client stream as bytes; the first message (the
-// options) has been read already.
-template <typename Stream, typename Message>
-class StreamSource : public ByteSource {
- public:
-  explicit StreamSource(Stream* stream) : stream_(stream) {}
-  absl::StatusOr<size_t> Read(char* buf, size_t n) override {
-    while (pos_ == chunk_.size()) {
-      Message message;
-      if (done_ || !stream_->Read(&message)) {
-        done_ = true;
-        return 0;
-      }
-      chunk_ = std::move(*message.mutable_data());
-      pos_ = 0;
-    }
-    size_t count = std::min(n, chunk_.size() - pos_);
-    memcpy(buf, chunk_.data() + pos_, count);
-    pos_ += count;
-    return count;
-  }
-
- private:
-  Stream* stream_;
-  std::string chunk_;
-  size_t pos_ = 0;
-  bool done_ = false;
-};
-
-// Bytes out as 1 MiB messages.
-class ChunkSink : public ByteSink {
- public:
-  explicit ChunkSink(std::function<bool(std::string)> send)
-      : send_(std::move(send)) {}
-  absl::Status Write(absl::string_view data) override {
-    buffer_.append(data.data(), data.size());
-    return buffer_.size() >= (1 << 20) ? Flush() : absl::OkStatus();
-  }
-  absl::Status Flush() {
-    if (buffer_.empty()) return absl::OkStatus();
-    bool sent = send_(std::move(buffer_));
-    buffer_.clear();
-    return sent ? absl::OkStatus()
-                : absl::CancelledError("the receiver went away");
-  }
-
- private:
-  std::function<bool(std::string)> send_;
-  std::string buffer_;
-};
-
-// Job stdin as bytes.
-class JobStdinSource : public ByteSource {
- public:
-  explicit JobStdinSource(Job& job) : job_(job) {}
-  absl::StatusOr<size_t> Read(char* buf, size_t n) override {
-    while (pos_ == chunk_.size()) {
-      if (!job_.Stdin().Read(&chunk_)) return 0;
-      pos_ = 0;
-    }
-    size_t count = std::min(n, chunk_.size() - pos_);
-    memcpy(buf, chunk_.data() + pos_, count);
-    pos_ += count;
-    return count;
-  }
-
- private:
-  Job& job_;
-  std::string chunk_;
-  size_t pos_ = 0;
-};
-
-}  // namespace
 
 grpc::Status ImageServiceImpl::ListImages(grpc::ServerContext*,
                                           const v1::ListImagesRequest* request,
