@@ -36,26 +36,26 @@ class RecordingMountOps : public MountOps {
   int fail_at = 0;
 };
 
-TEST(ParseLocalMountOptionsTest, SplitsFlagsFromFilesystemData) {
-  LocalMountOptions o = ParseLocalMountOptions("size=64m,uid=1000,ro,nosuid");
-  EXPECT_EQ(o.flags, static_cast<unsigned long>(MS_RDONLY | MS_NOSUID));
-  EXPECT_EQ(o.propagation, 0u);
-  EXPECT_EQ(o.data, "size=64m,uid=1000");
+TEST(MountLocalTest, SplitsOIntoFlagsAndFilesystemData) {
+  RecordingMountOps ops;
+  ASSERT_TRUE(MountLocal(ops, "tmpfs", "/v/_data", "tmpfs",
+                         ",size=64m,uid=1000,ro,rw,noexec,exec,nosuid,,")
+                  .ok());
+  ASSERT_EQ(ops.mounts.size(), 1u);
+  // Later words undo earlier ones; empty words are skipped.
+  EXPECT_EQ(ops.mounts[0].flags, static_cast<unsigned long>(MS_NOSUID));
+  EXPECT_EQ(ops.mounts[0].data, "size=64m,uid=1000");
 }
 
-TEST(ParseLocalMountOptionsTest, LaterWordsUndoEarlierOnes) {
-  EXPECT_EQ(ParseLocalMountOptions("ro,rw").flags, 0u);
-  EXPECT_EQ(ParseLocalMountOptions("noexec,exec,nodev").flags,
-            static_cast<unsigned long>(MS_NODEV));
-}
-
-TEST(ParseLocalMountOptionsTest, BindAndPropagation) {
-  LocalMountOptions o = ParseLocalMountOptions("rbind,rshared");
-  EXPECT_EQ(o.flags, static_cast<unsigned long>(MS_BIND | MS_REC));
-  EXPECT_EQ(o.propagation, static_cast<unsigned long>(MS_SHARED | MS_REC));
-  EXPECT_EQ(o.data, "");
-  EXPECT_EQ(ParseLocalMountOptions("").flags, 0u);
-  EXPECT_EQ(ParseLocalMountOptions(",,addr=10.0.0.1,,").data, "addr=10.0.0.1");
+TEST(MountLocalTest, PropagationIsASecondCall) {
+  RecordingMountOps ops;
+  ASSERT_TRUE(
+      MountLocal(ops, "/srv", "/v/_data", "none", "rbind,rshared").ok());
+  ASSERT_EQ(ops.mounts.size(), 2u);
+  EXPECT_EQ(ops.mounts[0].flags, static_cast<unsigned long>(MS_BIND | MS_REC));
+  EXPECT_EQ(ops.mounts[0].data, "");
+  EXPECT_EQ(ops.mounts[1].flags,
+            static_cast<unsigned long>(MS_SHARED | MS_REC));
 }
 
 TEST(MountLocalTest, TmpfsIsOneMount) {
