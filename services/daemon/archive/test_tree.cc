@@ -23,7 +23,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<std::string> Xattrs(const std::string& path) {
+}  // namespace
+
+std::vector<std::string> ListXattrs(const std::string& path) {
   std::vector<std::string> out;
   char names[4096];
   ssize_t n = llistxattr(path.c_str(), names, sizeof(names));
@@ -37,8 +39,6 @@ std::vector<std::string> Xattrs(const std::string& path) {
   std::sort(out.begin(), out.end());
   return out;
 }
-
-}  // namespace
 
 void WriteFileOrDie(const std::string& path, const std::string& data,
                     mode_t mode) {
@@ -111,7 +111,7 @@ std::map<std::string, std::string> DescribeTree(const std::string& root) {
     if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
       absl::StrAppend(&d, " rdev=", major(st.st_rdev), ":", minor(st.st_rdev));
     }
-    for (const std::string& x : Xattrs(path)) absl::StrAppend(&d, " ", x);
+    for (const std::string& x : ListXattrs(path)) absl::StrAppend(&d, " ", x);
     out[rel] = d;
   }
   return out;

@@ -33,6 +33,10 @@ void SetMtimeOrDie(const std::string& path, time_t mtime);
 // their inode.
 std::map<std::string, std::string> DescribeTree(const std::string& root);
 
+// The extended attributes of `path` (not followed) as sorted
+// "name=value" strings.
+std::vector<std::string> ListXattrs(const std::string& path);
+
 // "C /a", "A /a/b", ... one string per change, in order.
 std::vector<std::string> ChangeLines(const std::vector<Change>& changes);
 

@@ -20,73 +20,23 @@
 #include "services/daemon/archive/apply_layer.h"
 #include "services/daemon/archive/byte_sink.h"
 #include "services/daemon/archive/test_tar.h"
+#include "services/daemon/archive/test_tree.h"
 
 namespace berth {
 namespace {
 
-namespace fs = std::filesystem;
 using ::berth::testing::BuildTar;
+using ::berth::testing::DescribeTree;
 using ::berth::testing::Dir;
 using ::berth::testing::File;
 using ::berth::testing::Hardlink;
+using ::berth::testing::ListXattrs;
 using ::berth::testing::ReadFileOrDie;
 using ::berth::testing::ReadTar;
-using ::berth::testing::Sha256Hex;
 using ::berth::testing::Symlink;
 using ::berth::testing::TarEntry;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-std::vector<std::string> Xattrs(const std::string& path) {
-  std::vector<std::string> out;
-  char names[4096];
-  ssize_t n = llistxattr(path.c_str(), names, sizeof(names));
-  for (ssize_t pos = 0; pos < n;) {
-    std::string name(names + pos);
-    pos += name.size() + 1;
-    char value[4096];
-    ssize_t len = lgetxattr(path.c_str(), name.c_str(), value, sizeof(value));
-    out.push_back(name + "=" + std::string(value, std::max<ssize_t>(len, 0)));
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-// Everything about a tree that a layer carries, one line per path, with
-// hardlinks as "same inode as" the first path of their inode.
-std::map<std::string, std::string> Describe(const std::string& root) {
-  std::map<std::string, std::string> out;
-  std::map<ino_t, std::string> inodes;
-  std::vector<std::string> paths;
-  for (auto it = fs::recursive_directory_iterator(root);
-       it != fs::recursive_directory_iterator(); ++it) {
-    paths.push_back(fs::relative(it->path(), root).string());
-  }
-  std::sort(paths.begin(), paths.end());
-  for (const std::string& rel : paths) {
-    std::string path = root + "/" + rel;
-    struct stat st;
-    EXPECT_EQ(lstat(path.c_str(), &st), 0);
-    std::string d = absl::StrCat("mode=", absl::Hex(st.st_mode),
-                                 " owner=", st.st_uid, ":", st.st_gid);
-    if (!S_ISDIR(st.st_mode)) {
-      auto [it, inserted] = inodes.try_emplace(st.st_ino, rel);
-      if (!inserted) absl::StrAppend(&d, " link=", it->second);
-    }
-    if (!S_ISLNK(st.st_mode)) absl::StrAppend(&d, " mtime=", st.st_mtim.tv_sec);
-    if (S_ISREG(st.st_mode))
-      absl::StrAppend(&d, " data=", Sha256Hex(ReadFileOrDie(path)));
-    if (S_ISLNK(st.st_mode)) {
-      absl::StrAppend(&d, " target=", fs::read_symlink(path).string());
-    }
-    if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
-      absl::StrAppend(&d, " rdev=", major(st.st_rdev), ":", minor(st.st_rdev));
-    }
-    for (const std::string& x : Xattrs(path)) absl::StrAppend(&d, " ", x);
-    out[rel] = d;
-  }
-  return out;
-}
 
 std::vector<std::string> Names(const std::string& tar) {
   std::vector<std::string> names;
@@ -159,8 +109,8 @@ TEST_F(WriteLayerTest, RoundTripReproducesTheTree) {
   ASSERT_TRUE(tar.ok()) << tar.status();
   absl::Status applied = Apply(*tar, b_, devices);
   ASSERT_TRUE(applied.ok()) << applied;
-  EXPECT_EQ(Describe(a_), Describe(b_));
-  EXPECT_EQ(Describe(b_).size(), 17u);
+  EXPECT_EQ(DescribeTree(a_), DescribeTree(b_));
+  EXPECT_EQ(DescribeTree(b_).size(), 17u);
 
   // The second and third names are hardlinks, with no data of their own.
   for (const TarEntry& e : ReadTar(*tar)) {
@@ -232,7 +182,7 @@ TEST_F(WriteLayerTest, OverlayWhiteoutsBecomeLayerWhiteouts) {
   EXPECT_EQ(st.st_rdev, makedev(0, 0));
   ASSERT_EQ(lstat((b_ + "/etc/gone2").c_str(), &st), 0);
   EXPECT_TRUE(S_ISCHR(st.st_mode));
-  EXPECT_THAT(Xattrs(b_ + "/o"),
+  EXPECT_THAT(ListXattrs(b_ + "/o"),
               ElementsAre("trusted.overlay.opaque=y", "user.kept=1"));
   EXPECT_EQ(ReadFileOrDie(b_ + "/o/f"), "f");
 }
