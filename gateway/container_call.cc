@@ -18,6 +18,17 @@ absl::StatusOr<std::unique_ptr<ContainerStub>> NewContainerStub(
   return v1::ContainerService::NewStub(channel);
 }
 
+absl::Status AddResolverRoute(Router& router, ServiceResolver* resolver,
+                              const char* method, const char* path,
+                              ResolverHandler handler, bool stream_body) {
+  return router.Add(
+      method, path,
+      [resolver, handler](Request& request, ResponseWriter& writer) {
+        handler(resolver, request, writer);
+      },
+      stream_body);
+}
+
 absl::StatusOr<int32_t> QueryInt(const Request& request, const char* name,
                                  int32_t fallback) {
   std::string value = request.Query(name);

@@ -7,6 +7,8 @@
 #include "absl/status/statusor.h"
 #include "gateway/http/hijacked_conn.h"
 #include "gateway/http/request.h"
+#include "gateway/http/response_writer.h"
+#include "gateway/http/router.h"
 #include "gateway/service_resolver.h"
 #include "proto/container.grpc.pb.h"
 
@@ -31,6 +33,13 @@ absl::StatusOr<Reply> ContainerCall(
         return (stub.*method)(context, request, out);
       });
 }
+
+// A route whose handler takes the resolver.
+using ResolverHandler = void (*)(ServiceResolver*, Request&, ResponseWriter&);
+absl::Status AddResolverRoute(Router& router, ServiceResolver* resolver,
+                              const char* method, const char* path,
+                              ResolverHandler handler,
+                              bool stream_body = false);
 
 // For the streaming calls.
 absl::StatusOr<std::unique_ptr<ContainerStub>> NewContainerStub(

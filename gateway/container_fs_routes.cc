@@ -207,14 +207,9 @@ void Commit(ServiceResolver* resolver, Request& request,
 
 absl::Status AddContainerFsRoutes(Router& router, ServiceResolver* resolver) {
   auto route = [&](const char* method, const char* path,
-                   void (*handler)(ServiceResolver*, Request&, ResponseWriter&),
-                   bool stream_body = false) {
-    return router.Add(
-        method, path,
-        [resolver, handler](Request& request, ResponseWriter& writer) {
-          handler(resolver, request, writer);
-        },
-        stream_body);
+                   ResolverHandler handler, bool stream_body = false) {
+    return AddResolverRoute(router, resolver, method, path, handler,
+                            stream_body);
   };
   BERTH_RETURN_IF_ERROR(route("GET", "/containers/{name}/changes", Changes));
   BERTH_RETURN_IF_ERROR(route("GET", "/containers/{name}/export", Export));

@@ -243,15 +243,11 @@ void Stats(ServiceResolver* resolver, Request& request,
 }  // namespace
 
 absl::Status AddContainerRoutes(Router& router, ServiceResolver* resolver) {
-  auto route =
-      [&](const char* method, const char* path,
-          void (*handler)(ServiceResolver*, Request&, ResponseWriter&)) {
-        return router.Add(
-            method, path,
-            [resolver, handler](Request& request, ResponseWriter& writer) {
-              handler(resolver, request, writer);
-            });
-      };
+  auto route = [&](const char* method, const char* path,
+                   ResolverHandler handler, bool stream_body = false) {
+    return AddResolverRoute(router, resolver, method, path, handler,
+                            stream_body);
+  };
   // Calls whose answer is empty: 204, or 304 when nothing had to change.
   auto simple = [&](const char* method, const char* path, auto call) {
     return router.Add(

@@ -58,15 +58,11 @@ void Start(ServiceResolver* resolver, Request& request,
 }  // namespace
 
 absl::Status AddExecRoutes(Router& router, ServiceResolver* resolver) {
-  auto route =
-      [&](const char* method, const char* path,
-          void (*handler)(ServiceResolver*, Request&, ResponseWriter&)) {
-        return router.Add(
-            method, path,
-            [resolver, handler](Request& request, ResponseWriter& writer) {
-              handler(resolver, request, writer);
-            });
-      };
+  auto route = [&](const char* method, const char* path,
+                   ResolverHandler handler, bool stream_body = false) {
+    return AddResolverRoute(router, resolver, method, path, handler,
+                            stream_body);
+  };
   BERTH_RETURN_IF_ERROR(route("POST", "/containers/{name}/exec", Create));
   BERTH_RETURN_IF_ERROR(route("POST", "/exec/{id}/start", Start));
   BERTH_RETURN_IF_ERROR(router.Add(
