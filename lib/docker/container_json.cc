@@ -1,7 +1,9 @@
 #include "lib/docker/container_json.h"
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "lib/docker/json_escape.h"
 #include "lib/docker/json_util.h"
 
@@ -188,6 +190,8 @@ absl::StatusOr<v1::CreateContainerRequest> CreateRequestFromJson(
     return absl::InvalidArgumentError(absl::StrCat(
         "logger: no log driver named '", host->log_type(), "' is registered"));
   }
+  host->set_publish_all_ports(JsonBool(host_json, "PublishAllPorts"));
+  StringList(host_json, "Links", host->mutable_links());
   json bindings = JsonObject(host_json, "PortBindings");
   for (auto it = bindings.begin(); it != bindings.end(); ++it) {
     (*host->mutable_port_bindings_json())[it.key()] = it.value().dump();
@@ -250,6 +254,8 @@ json HostConfigJson(const v1::HostConfig& host) {
       {"LogConfig", {{"Type", "json-file"}, {"Config", log_config}}},
       {"NetworkMode", host.network_mode()},
       {"PortBindings", ports},
+      {"PublishAllPorts", host.publish_all_ports()},
+      {"Links", Strings(host.links(), false)},
       {"RestartPolicy",
        {{"Name", host.restart_policy().name().empty()
                      ? "no"
@@ -282,6 +288,78 @@ json HostConfigJson(const v1::HostConfig& host) {
       {"Mounts", mounts},
   };
 }
+
+namespace {
+
+json EndpointJson(const v1::EndpointSettings& endpoint) {
+  return {
+      {"IPAMConfig", nullptr},
+      {"Links", Strings(endpoint.links())},
+      {"Aliases", Strings(endpoint.aliases())},
+      {"MacAddress", endpoint.mac_address()},
+      {"DriverOpts", nullptr},
+      {"NetworkID", endpoint.network_id()},
+      {"EndpointID", endpoint.endpoint_id()},
+      {"Gateway", endpoint.gateway()},
+      {"IPAddress", endpoint.ip_address()},
+      {"IPPrefixLen", endpoint.ip_prefix_len()},
+      {"IPv6Gateway", ""},
+      {"GlobalIPv6Address", ""},
+      {"GlobalIPv6PrefixLen", 0},
+      {"DNSNames", nullptr},
+  };
+}
+
+json NetworkSettingsJson(const v1::ContainerDetail& detail) {
+  const v1::NetworkSettings& settings = detail.network_settings();
+  // Exposed ports show as null until published; a stopped container has
+  // none.
+  json ports = json::object();
+  bool running = !settings.sandbox_key().empty();
+  if (running) {
+    for (const std::string& port : detail.config().exposed_ports()) {
+      ports[port] = nullptr;
+    }
+  }
+  for (const v1::PublishedPort& port : settings.ports()) {
+    json& list = ports[port.container_port()];
+    if (!list.is_array()) list = json::array();
+    list.push_back({{"HostIp", port.host_ip()},
+                    {"HostPort", std::to_string(port.host_port())}});
+  }
+  json networks = json::object();
+  for (const auto& [name, endpoint] : settings.networks()) {
+    networks[name] = EndpointJson(endpoint);
+  }
+  // The legacy top-level fields mirror the default bridge.
+  v1::EndpointSettings bridge;
+  if (auto it = settings.networks().find("bridge");
+      it != settings.networks().end()) {
+    bridge = it->second;
+  }
+  return {
+      {"Bridge", settings.bridge()},
+      {"SandboxID", ""},
+      {"SandboxKey", settings.sandbox_key()},
+      {"Ports", ports},
+      {"HairpinMode", false},
+      {"LinkLocalIPv6Address", ""},
+      {"LinkLocalIPv6PrefixLen", 0},
+      {"SecondaryIPAddresses", nullptr},
+      {"SecondaryIPv6Addresses", nullptr},
+      {"EndpointID", bridge.endpoint_id()},
+      {"Gateway", bridge.gateway()},
+      {"GlobalIPv6Address", ""},
+      {"GlobalIPv6PrefixLen", 0},
+      {"IPAddress", bridge.ip_address()},
+      {"IPPrefixLen", bridge.ip_prefix_len()},
+      {"IPv6Gateway", ""},
+      {"MacAddress", bridge.mac_address()},
+      {"Networks", networks},
+  };
+}
+
+}  // namespace
 
 json ContainerInspectJson(const v1::ContainerDetail& detail) {
   const v1::ContainerState& state = detail.state();
@@ -327,16 +405,7 @@ json ContainerInspectJson(const v1::ContainerDetail& detail) {
       {"GraphDriver", {{"Data", graph_data}, {"Name", detail.driver()}}},
       {"Mounts", mounts},
       {"Config", ContainerConfigJson(detail.config())},
-      {"NetworkSettings",
-       {{"Bridge", ""},
-        {"SandboxID", ""},
-        {"Ports", json::object()},
-        {"SandboxKey", ""},
-        {"Gateway", ""},
-        {"IPAddress", ""},
-        {"IPPrefixLen", 0},
-        {"MacAddress", ""},
-        {"Networks", json::object()}}},
+      {"NetworkSettings", NetworkSettingsJson(detail)},
   };
 }
 
@@ -360,8 +429,22 @@ std::string ContainerListJson(const v1::ListContainersReply& reply) {
     field("Image", summary.image());
     field("ImageID", summary.image_id());
     field("Command", summary.command());
-    absl::StrAppend(&out, "\"Created\":", summary.created(),
-                    ",\"Ports\":[],\"Labels\":{");
+    absl::StrAppend(&out, "\"Created\":", summary.created(), ",\"Ports\":");
+    json ports = json::array();
+    for (const v1::PublishedPort& port : summary.ports()) {
+      std::pair<absl::string_view, absl::string_view> key =
+          absl::StrSplit(port.container_port(), absl::MaxSplits('/', 1));
+      int private_port = 0;
+      (void)absl::SimpleAtoi(key.first, &private_port);
+      json entry = {{"PrivatePort", private_port},
+                    {"Type", key.second.empty() ? "tcp" : key.second}};
+      if (port.host_port() > 0) {
+        entry["IP"] = port.host_ip();
+        entry["PublicPort"] = port.host_port();
+      }
+      ports.push_back(std::move(entry));
+    }
+    absl::StrAppend(&out, ports.dump(), ",\"Labels\":{");
     bool first = true;
     for (const auto& [key, value] : summary.labels()) {
       if (!first) out.push_back(',');
@@ -380,7 +463,13 @@ std::string ContainerListJson(const v1::ListContainersReply& reply) {
     }
     out.append("\"HostConfig\":{\"NetworkMode\":");
     AppendJsonString(summary.network_mode(), &out);
-    out.append("},\"NetworkSettings\":{\"Networks\":{}},\"Mounts\":");
+    json networks = json::object();
+    for (const auto& [name, endpoint] : summary.networks()) {
+      networks[name] = EndpointJson(endpoint);
+    }
+    absl::StrAppend(&out,
+                    "},\"NetworkSettings\":{\"Networks\":", networks.dump(),
+                    "},\"Mounts\":");
     json mounts = json::array();
     for (const v1::MountPoint& mount : summary.mounts()) {
       mounts.push_back(MountJson(mount));

@@ -5,7 +5,9 @@
 #include "glog/logging.h"
 #include "lib/base/files.h"
 #include "lib/config/config.h"
+#include "lib/rpc/channels.h"
 #include "lib/service/service_main.h"
+#include "proto/network.grpc.pb.h"
 #include "services/daemon/containers/container_service.h"
 #include "services/daemon/graphdriver/driver_factory.h"
 #include "services/daemon/images/image_service.h"
@@ -52,8 +54,14 @@ int main(int argc, char** argv) {
   if (!config->exec_driver().empty()) {
     container_options.exec_driver = config->exec_driver();
   }
+  // berth-netd started before berth-daemon; the channel reconnects when
+  // it restarts.
+  std::unique_ptr<berth::v1::NetworkService::Stub> netd =
+      berth::v1::NetworkService::NewStub(berth::MakeChannel(
+          berth::UnixTarget(berth::ServiceSocket(*config, "netd"))));
+  berth::ContainerNetwork network(netd.get());
   berth::ContainerCore containers(container_options, driver->get(), &images,
-                                  &volumes);
+                                  &volumes, &network);
   restored = containers.Restore();
   if (!restored.ok()) {
     LOG(ERROR) << "berth-daemon: " << restored;

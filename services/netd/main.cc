@@ -37,6 +37,14 @@ int main(int argc, char** argv) {
     LOG(ERROR) << "berth-netd: " << netlink.status();
     return 1;
   }
+  // The reaper's own connection: a libnl socket serves one thread.
+  absl::StatusOr<std::unique_ptr<netd::LibnlNetlink>> reaper_netlink =
+      netd::LibnlNetlink::Open();
+  if (!reaper_netlink.ok()) {
+    LOG(ERROR) << "berth-netd: " << reaper_netlink.status();
+    return 1;
+  }
+  netd::LinkReaper reaper(reaper_netlink->get());
   absl::StatusOr<netd::PortRange> ephemeral = netd::ReadEphemeralPortRange();
   if (!ephemeral.ok()) {
     LOG(ERROR) << "berth-netd: " << ephemeral.status();
@@ -53,6 +61,7 @@ int main(int argc, char** argv) {
                                    : static_cast<netd::Firewall*>(&no_firewall);
   deps.proxy = &proxy;
   deps.sysctl = &sysctl;
+  deps.reaper = &reaper;
   deps.ephemeral_ports = *ephemeral;
   netd::NetworkCore core(options, deps);
   absl::StatusOr<berth::v1::InitDriverReply> init = core.InitDriver();

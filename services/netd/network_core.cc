@@ -401,6 +401,7 @@ absl::Status NetworkCore::SetUpContainerLocked(const Endpoint& endpoint) {
         path, " is berth-netd's own network namespace, not a container's"));
   }
   // A leftover of a crash, or the pair of the container's last run.
+  if (deps_.reaper != nullptr) deps_.reaper->AwaitGone(endpoint.host_veth);
   absl::Status gone = deps_.netlink->DeleteLink(endpoint.host_veth);
   if (!gone.ok() && !absl::IsNotFound(gone)) return gone;
   VethSpec veth;
@@ -500,9 +501,13 @@ absl::Status NetworkCore::ReleaseInterface(const std::string& container_id) {
       if (!saved.ok() && error.ok()) error = saved;
     }
   }
-  absl::Status deleted = deps_.netlink->DeleteLink(endpoint.host_veth);
-  if (!deleted.ok() && !absl::IsNotFound(deleted) && error.ok()) {
-    error = deleted;
+  if (error.ok() && deps_.reaper != nullptr) {
+    deps_.reaper->Delete(endpoint.host_veth);
+  } else {
+    absl::Status deleted = deps_.netlink->DeleteLink(endpoint.host_veth);
+    if (!deleted.ok() && !absl::IsNotFound(deleted) && error.ok()) {
+      error = deleted;
+    }
   }
   if (!error.ok()) {
     // What is left stays recorded, for another try.

@@ -16,6 +16,7 @@
 #include "services/netd/endpoint_store.h"
 #include "services/netd/firewall/firewall.h"
 #include "services/netd/ipam/ip_allocator.h"
+#include "services/netd/link_reaper.h"
 #include "services/netd/netlink/netlink.h"
 #include "services/netd/ports/port_allocator.h"
 #include "services/netd/ports/port_proxy.h"
@@ -54,6 +55,8 @@ struct NetworkDeps {
   Firewall* firewall = nullptr;  // a NullFirewall with --iptables=false
   PortProxy* proxy = nullptr;
   Sysctl* sysctl = nullptr;
+  // Deletes released veths in the background; null: inline.
+  LinkReaper* reaper = nullptr;
   PortRange ephemeral_ports;
 };
 

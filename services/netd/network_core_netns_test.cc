@@ -140,9 +140,12 @@ std::string Ask(const std::string& netns, const std::string& ip, int port) {
 struct Driver {
   explicit Driver(NetworkOptions options) {
     netlink = *LibnlNetlink::Open();
+    reaper_netlink = *LibnlNetlink::Open();
+    reaper = std::make_unique<LinkReaper>(reaper_netlink.get());
     firewall = std::make_unique<IptablesFirewall>(&runner);
     NetworkDeps deps;
     deps.netlink = netlink.get();
+    deps.reaper = reaper.get();
     deps.firewall = firewall.get();
     deps.proxy = &proxy;
     deps.sysctl = &sysctl;
@@ -151,6 +154,8 @@ struct Driver {
   }
 
   std::unique_ptr<LibnlNetlink> netlink;
+  std::unique_ptr<LibnlNetlink> reaper_netlink;
+  std::unique_ptr<LinkReaper> reaper;
   CommandIptablesRunner runner;
   std::unique_ptr<IptablesFirewall> firewall;
   UserlandProxy proxy;
@@ -267,6 +272,7 @@ TEST_F(NetworkCoreNetnsTest, ContainersTalkPublishRestartAndRelease) {
     // Release: its veth, rules, port and address are gone.
     std::string veth = HostVethName("one");
     ASSERT_TRUE(driver.core->ReleaseInterface("one").ok());
+    driver.reaper->AwaitGone(veth);
     EXPECT_TRUE(absl::IsNotFound(driver.netlink->GetLink(veth).status()));
     EXPECT_THAT(Output({"nsenter", "--net=" + c1.path(), "ip", "link"}),
                 Not(HasSubstr("eth0")));
@@ -340,8 +346,12 @@ TEST_F(NetworkCoreNetnsTest, IptablesOffTouchesNoRules) {
   NullFirewall firewall;
   UserlandProxy proxy;
   ProcSysctl sysctl;
-  NetworkDeps deps{netlink.get(), &firewall, &proxy, &sysctl,
-                   *ReadEphemeralPortRange()};
+  NetworkDeps deps;
+  deps.netlink = netlink.get();
+  deps.firewall = &firewall;
+  deps.proxy = &proxy;
+  deps.sysctl = &sysctl;
+  deps.ephemeral_ports = *ReadEphemeralPortRange();
   NetworkCore core(options, deps);
   ASSERT_TRUE(core.InitDriver().ok());
   testing::ScratchNetns c1;

@@ -185,8 +185,13 @@ absl::Status ValidateHostConfig(const v1::HostConfig& host) {
   }
   const std::string& network = host.network_mode();
   if (!network.empty() && network != "default" && network != "none" &&
-      network != "host" && network != "bridge") {
+      network != "host" && network != kBridgeNetwork &&
+      !absl::StartsWith(network, "container:")) {
     return absl::NotFoundError(absl::StrCat("network ", network, " not found"));
+  }
+  if (network == "container:") {
+    return absl::InvalidArgumentError(
+        "invalid network mode: container: needs a container name or ID");
   }
   for (const v1::MountPoint& mount : host.mounts()) {
     if (mount.destination().empty() || mount.destination()[0] != '/') {
@@ -259,6 +264,17 @@ absl::StatusOr<int64_t> ParseUntil(const std::string& value, int64_t now_ns) {
 bool Running(const v1::ContainerDetail& detail) {
   return detail.state().status() == "running" ||
          detail.state().status() == "paused";
+}
+
+// The container gets an interface on berth-netd's bridge.
+bool OnBridge(const v1::HostConfig& host) {
+  return host.network_mode() == kBridgeNetwork;
+}
+
+// The container makes a network namespace of its own (bridge, none).
+bool OwnsNetns(const v1::HostConfig& host) {
+  return host.network_mode() != "host" &&
+         !absl::StartsWith(host.network_mode(), "container:");
 }
 
 // Matches a `docker ps --filter` value set against one container.
@@ -346,11 +362,13 @@ std::string DefaultInitBinary() {
 }
 
 ContainerCore::ContainerCore(ContainerCoreOptions options, GraphDriver* driver,
-                             ImageCore* images, VolumeStore* volumes)
+                             ImageCore* images, VolumeStore* volumes,
+                             ContainerNetwork* network)
     : options_(std::move(options)),
       driver_(driver),
       images_(images),
-      volumes_(volumes) {}
+      volumes_(volumes),
+      network_(network) {}
 
 // Monitor threads block on shims for as long as containers run; the
 // process exits under them.
@@ -439,7 +457,7 @@ absl::Status ContainerCore::Restore() {
       absl::StatusOr<std::string> rootfs = driver_->Get(id);
       entry->rootfs_held = rootfs.ok();
       if (rootfs.ok()) entry->rootfs = *rootfs;
-      if (entry->detail.host_config().network_mode() != "host") {
+      if (OwnsNetns(entry->detail.host_config())) {
         entry->netns = absl::StrCat(bundle, "/netns");
       }
       absl::StatusOr<ExitRecord> exit = ReadExitFile(bundle);
@@ -498,8 +516,21 @@ absl::StatusOr<v1::CreateContainerReply> ContainerCore::Create(
     }
   }
   detail.mutable_mounts()->Assign(mounts.begin(), mounts.end());
-  if (detail.host_config().network_mode().empty()) {
-    detail.mutable_host_config()->set_network_mode("bridge");
+  v1::HostConfig& host = *detail.mutable_host_config();
+  if (host.network_mode().empty() || host.network_mode() == "default") {
+    host.set_network_mode(kBridgeNetwork);
+  }
+  if (!OnBridge(host) && host.links_size() > 0) {
+    return absl::InvalidArgumentError(
+        "conflicting options: links are only supported on the default "
+        "bridge network");
+  }
+  // Malformed -p bindings are refused now rather than at start.
+  BERTH_RETURN_IF_ERROR(PortsToPublish(detail).status());
+  if (!absl::StartsWith(host.network_mode(), "container:")) {
+    (*detail.mutable_network_settings()
+          ->mutable_networks())[host.network_mode()]
+        .set_network_id(host.network_mode());
   }
   BERTH_ASSIGN_OR_RETURN(std::string parent_layer, images_->TopLayerId(image));
 
@@ -540,6 +571,18 @@ absl::StatusOr<v1::CreateContainerReply> ContainerCore::Create(
   name = absl::StartsWith(name, "/") ? name : "/" + name;
   BERTH_RETURN_IF_ERROR(NameFree(name));
   detail.set_name(name);
+  for (std::string& link : *host.mutable_links()) {
+    BERTH_ASSIGN_OR_RETURN(link, NormalizeLink(link, name));
+    BERTH_ASSIGN_OR_RETURN(LinkSpec spec, ParseLink(link));
+    if (!Find(spec.child).ok()) {
+      return absl::NotFoundError(
+          absl::StrCat("could not get container for ", spec.child.substr(1)));
+    }
+  }
+  if (absl::StartsWith(host.network_mode(), "container:")) {
+    BERTH_RETURN_IF_ERROR(
+        Find(host.network_mode().substr(strlen("container:"))).status());
+  }
   BERTH_RETURN_IF_ERROR(CreateInitLayer(id, parent_layer));
   absl::Status status = driver_->Create(id, InitLayerId(id));
   if (!status.ok()) {
@@ -669,7 +712,8 @@ void ContainerCore::RemoveLayers(const std::string& id) {
   (void)driver_->Remove(InitLayerId(id));
 }
 
-absl::Status ContainerCore::PrepareFiles(Entry& entry) {
+absl::Status ContainerCore::PrepareFiles(
+    Entry& entry, const std::vector<LinkedChild>& links) {
   const v1::ContainerDetail& detail = entry.detail;
   const std::string& hostname = detail.config().hostname();
   // Rebuilt at every start: no fsyncs for them.
@@ -684,6 +728,13 @@ absl::Status ContainerCore::PrepareFiles(Entry& entry) {
     if (colon == std::string::npos) continue;
     absl::StrAppend(&hosts, extra.substr(colon + 1), "\t",
                     extra.substr(0, colon), "\n");
+  }
+  for (const LinkedChild& link : links) {
+    absl::StrAppend(&hosts, LinkHostsLine(link));
+  }
+  for (const auto& [network, endpoint] : detail.network_settings().networks()) {
+    if (endpoint.ip_address().empty()) continue;
+    absl::StrAppend(&hosts, endpoint.ip_address(), "\t", hostname, "\n");
   }
   BERTH_RETURN_IF_ERROR(
       WriteFileAtomic(detail.hosts_path(), hosts, 0644, false));
@@ -711,12 +762,63 @@ absl::Status ContainerCore::PrepareFiles(Entry& entry) {
   return WriteFileAtomic(detail.resolv_conf_path(), resolv, 0644, false);
 }
 
+absl::StatusOr<std::vector<LinkedChild>> ContainerCore::LinkedChildren(
+    const v1::ContainerDetail& detail) {
+  std::vector<LinkedChild> children;
+  for (const std::string& recorded : detail.host_config().links()) {
+    BERTH_ASSIGN_OR_RETURN(LinkSpec spec, ParseLink(recorded));
+    absl::StatusOr<std::shared_ptr<Entry>> child = Find(spec.child);
+    std::string ip;
+    if (child.ok() && Running((*child)->detail)) {
+      auto it =
+          (*child)->detail.network_settings().networks().find(kBridgeNetwork);
+      if (it != (*child)->detail.network_settings().networks().end()) {
+        ip = it->second.ip_address();
+      }
+    }
+    if (ip.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("Cannot link to a non running container: ", spec.child,
+                       " AS ", detail.name(), "/", spec.alias));
+    }
+    children.push_back({spec.alias, &(*child)->detail, ip});
+  }
+  return children;
+}
+
+absl::StatusOr<std::shared_ptr<ContainerCore::Entry>>
+ContainerCore::NetworkPeer(const v1::ContainerDetail& detail) {
+  std::string name =
+      detail.host_config().network_mode().substr(strlen("container:"));
+  absl::StatusOr<std::shared_ptr<Entry>> peer = Find(name);
+  if (!peer.ok() || !Running((*peer)->detail) ||
+      (*peer)->detail.id() == detail.id()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot join network of a non running container: ", name));
+  }
+  return peer;
+}
+
 void ContainerCore::ReleaseRuntime(Entry& entry) {
   const std::string& id = entry.detail.id();
   if (entry.rootfs_held) {
     absl::Status put = driver_->Put(id);
     if (!put.ok()) LOG(WARNING) << "container " << id << ": " << put;
     entry.rootfs_held = false;
+  }
+  if (OnBridge(entry.detail.host_config())) {
+    absl::Status released = network_->Disconnect(id);
+    if (!released.ok()) LOG(WARNING) << "container " << id << ": " << released;
+    // As Docker: the networks stay listed, without addresses.
+    v1::NetworkSettings& settings = *entry.detail.mutable_network_settings();
+    settings.clear_bridge();
+    settings.clear_sandbox_key();
+    settings.clear_ports();
+    for (auto& [network, endpoint] : *settings.mutable_networks()) {
+      v1::EndpointSettings kept;
+      kept.set_network_id(endpoint.network_id());
+      endpoint = std::move(kept);
+    }
   }
   if (!entry.netns.empty()) {
     absl::Status removed = RemoveNetns(entry.netns);
@@ -785,9 +887,6 @@ absl::Status ContainerCore::StartLocked(std::shared_ptr<Entry> entry) {
   if (!rootfs.ok()) return fail(rootfs.status());
   entry->rootfs_held = true;
   entry->rootfs = *rootfs;
-  absl::Status status = PrepareFiles(*entry);
-  if (status.ok()) status = CopyUpVolumes(detail, *rootfs);
-  if (!status.ok()) return fail(status);
 
   ContainerPaths paths;
   paths.rootfs = *rootfs;
@@ -796,7 +895,10 @@ absl::Status ContainerCore::StartLocked(std::shared_ptr<Entry> entry) {
   paths.resolv_conf_file = detail.resolv_conf_path();
   paths.cgroups_path = CgroupsPath(id);
   paths.init_binary = options_.init_binary;
-  if (detail.host_config().network_mode() != "host") {
+  const v1::HostConfig& host = detail.host_config();
+  std::vector<LinkedChild> links;
+  absl::Status status;
+  if (OwnsNetns(host)) {
     entry->netns = absl::StrCat(bundle, "/netns");
     status = CreateNetns(entry->netns);
     if (!status.ok()) {
@@ -804,7 +906,36 @@ absl::Status ContainerCore::StartLocked(std::shared_ptr<Entry> entry) {
       return fail(status);
     }
     paths.netns = entry->netns;
+    if (OnBridge(host)) {
+      absl::StatusOr<std::vector<LinkedChild>> children =
+          LinkedChildren(detail);
+      if (!children.ok()) return fail(children.status());
+      links = *std::move(children);
+      absl::StatusOr<v1::NetworkSettings> settings =
+          network_->Connect(detail, entry->netns, links);
+      if (!settings.ok()) return fail(settings.status());
+      *detail.mutable_network_settings() = *std::move(settings);
+      for (const LinkedChild& link : links) {
+        for (std::string& variable : LinkEnv(detail.name(), link)) {
+          paths.link_env.push_back(std::move(variable));
+        }
+      }
+    }
+  } else if (absl::StartsWith(host.network_mode(), "container:")) {
+    absl::StatusOr<std::shared_ptr<Entry>> peer = NetworkPeer(detail);
+    if (!peer.ok()) return fail(peer.status());
+    // Its namespace (none when it uses the host's) and, as Docker does,
+    // its name files.
+    paths.netns = (*peer)->netns;
+    paths.hostname_file = (*peer)->detail.hostname_path();
+    paths.hosts_file = (*peer)->detail.hosts_path();
+    paths.resolv_conf_file = (*peer)->detail.resolv_conf_path();
   }
+  if (paths.hosts_file == detail.hosts_path()) {
+    status = PrepareFiles(*entry, links);
+  }
+  if (status.ok()) status = CopyUpVolumes(detail, *rootfs);
+  if (!status.ok()) return fail(status);
   absl::StatusOr<runtime::Spec> spec = BuildSpec(detail, paths);
   if (!spec.ok()) return fail(spec.status());
   // The bundle lives as long as this run: nothing to make durable.
@@ -1165,6 +1296,18 @@ absl::StatusOr<v1::ListContainersReply> ContainerCore::ListUnsized(
     summary->set_status(StatusText(detail.state()));
     *summary->mutable_labels() = detail.config().labels();
     summary->set_network_mode(detail.host_config().network_mode());
+    const v1::NetworkSettings& network = detail.network_settings();
+    *summary->mutable_ports() = network.ports();
+    if (!network.sandbox_key().empty()) {
+      for (const std::string& exposed : detail.config().exposed_ports()) {
+        bool published = false;
+        for (const v1::PublishedPort& port : network.ports()) {
+          published |= port.container_port() == exposed;
+        }
+        if (!published) summary->add_ports()->set_container_port(exposed);
+      }
+    }
+    *summary->mutable_networks() = network.networks();
     *summary->mutable_mounts() = detail.mounts();
   }
   return reply;

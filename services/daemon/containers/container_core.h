@@ -12,6 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "proto/container.pb.h"
+#include "services/daemon/containers/container_network.h"
 #include "services/daemon/graphdriver/driver.h"
 #include "services/daemon/images/image_core.h"
 #include "services/daemon/volumes/volume_store.h"
@@ -74,9 +75,11 @@ struct ContainerFsLease {
 // over one of these methods. Thread-safe.
 class ContainerCore {
  public:
-  // `volumes` holds the named and anonymous volumes containers mount.
+  // `volumes` holds the named and anonymous volumes containers mount;
+  // `network` plugs containers into berth-netd's bridge.
   ContainerCore(ContainerCoreOptions options, GraphDriver* driver,
-                ImageCore* images, VolumeStore* volumes);
+                ImageCore* images, VolumeStore* volumes,
+                ContainerNetwork* network);
   ~ContainerCore();
 
   // Loads every container; reconnects to the shims of running ones and
@@ -163,7 +166,15 @@ class ContainerCore {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status StartLocked(std::shared_ptr<Entry> entry)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status PrepareFiles(Entry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // hostname, hosts (with its own address and its links) and resolv.conf.
+  absl::Status PrepareFiles(Entry& entry, const std::vector<LinkedChild>& links)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The running containers --link names, with their addresses.
+  absl::StatusOr<std::vector<LinkedChild>> LinkedChildren(
+      const v1::ContainerDetail& detail) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // --network container:NAME: that container, which must be running.
+  absl::StatusOr<std::shared_ptr<Entry>> NetworkPeer(
+      const v1::ContainerDetail& detail) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The container's "-init" layer on `parent`, with Docker's mount targets.
   absl::Status CreateInitLayer(const std::string& id,
                                const std::string& parent);
@@ -201,6 +212,7 @@ class ContainerCore {
   GraphDriver* const driver_;
   ImageCore* const images_;
   VolumeStore* const volumes_;
+  ContainerNetwork* const network_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<Entry>> containers_
       ABSL_GUARDED_BY(mu_);

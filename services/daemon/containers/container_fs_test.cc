@@ -60,8 +60,8 @@ class ContainerFsTest : public ::testing::Test {
     ContainerCoreOptions options;
     options.root = tmp_.Join("containers");
     options.run_root = tmp_.Join("run");
-    core_ = std::make_unique<ContainerCore>(options, driver_.get(),
-                                            images_.get(), volumes_.get());
+    core_ = std::make_unique<ContainerCore>(
+        options, driver_.get(), images_.get(), volumes_.get(), &network_);
     ASSERT_TRUE(core_->Restore().ok());
     fs_ = std::make_unique<ContainerFs>(core_.get(), driver_.get());
   }
@@ -91,6 +91,8 @@ class ContainerFsTest : public ::testing::Test {
   std::unique_ptr<GraphDriver> driver_;
   std::unique_ptr<ImageCore> images_;
   std::unique_ptr<VolumeStore> volumes_;
+  // No berth-netd: containers get loopback only.
+  ContainerNetwork network_{nullptr};
   std::unique_ptr<ContainerCore> core_;
   std::unique_ptr<ContainerFs> fs_;
 };

@@ -82,6 +82,11 @@ absl::StatusOr<runtime::Spec> BuildSpec(const v1::ContainerDetail& container,
   process.args.insert(process.args.end(), container.args().begin(),
                       container.args().end());
   process.env.assign(config.env().begin(), config.env().end());
+  for (const std::string& variable : paths.link_env) {
+    if (!HasEnv(process.env, variable.substr(0, variable.find('=')))) {
+      process.env.push_back(variable);
+    }
+  }
   if (!HasEnv(process.env, "PATH")) {
     process.env.insert(process.env.begin(),
                        absl::StrCat("PATH=", runtime::kDefaultPath));
@@ -195,7 +200,7 @@ absl::StatusOr<runtime::Spec> BuildSpec(const v1::ContainerDetail& container,
   for (int flag : {CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS, CLONE_NEWIPC}) {
     spec.namespaces.push_back({flag, ""});
   }
-  if (host.network_mode() != "host") {
+  if (!paths.netns.empty()) {
     spec.namespaces.push_back({CLONE_NEWNET, paths.netns});
   }
 

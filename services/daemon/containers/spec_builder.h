@@ -2,6 +2,7 @@
 #define BERTH_SERVICES_DAEMON_CONTAINERS_SPEC_BUILDER_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "proto/container.pb.h"
@@ -15,12 +16,14 @@ struct ContainerPaths {
   std::string hostname_file;
   std::string hosts_file;
   std::string resolv_conf_file;
-  // The container's own network namespace, made before start; empty when
-  // it shares the host's (--network host).
+  // The network namespace to join (its own, or another container's);
+  // empty when it shares the host's (--network host).
   std::string netns;
   std::string cgroups_path;
   // Host path of tini for --init.
   std::string init_binary;
+  // --link's variables, which the container's own env overrides.
+  std::vector<std::string> link_env;
 };
 
 // The runtime spec Docker would give this container: the process from the

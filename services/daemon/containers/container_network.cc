@@ -1,0 +1,321 @@
+#include "services/daemon/containers/container_network.h"
+
+#include <algorithm>
+#include <map>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "glog/logging.h"
+#include "grpcpp/client_context.h"
+#include "lib/base/status_macros.h"
+#include "lib/rpc/status.h"
+#include "nlohmann/json.hpp"
+
+namespace berth {
+namespace {
+
+using nlohmann::json;
+
+// netd's calls are a handful of netlink and iptables requests.
+constexpr absl::Duration kNetdDeadline = absl::Seconds(30);
+
+absl::StatusOr<int> ParsePort(absl::string_view text) {
+  int port = 0;
+  if (!absl::SimpleAtoi(text, &port) || port < 1 || port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid port \"", text, "\": must be 1-65535"));
+  }
+  return port;
+}
+
+// "8080", "8000-8010" or "" (ephemeral).
+absl::StatusOr<std::pair<int, int>> ParseHostPorts(absl::string_view text) {
+  if (text.empty()) return std::pair<int, int>{0, 0};
+  std::vector<absl::string_view> bounds = absl::StrSplit(text, '-');
+  if (bounds.size() > 2) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid host port range \"", text, "\""));
+  }
+  BERTH_ASSIGN_OR_RETURN(int first, ParsePort(bounds[0]));
+  int last = first;
+  if (bounds.size() == 2) {
+    BERTH_ASSIGN_OR_RETURN(last, ParsePort(bounds[1]));
+  }
+  if (last < first) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid host port range \"", text, "\""));
+  }
+  return std::pair<int, int>{first, last};
+}
+
+void SetDeadline(grpc::ClientContext& context) {
+  context.set_deadline(absl::ToChronoTime(absl::Now() + kNetdDeadline));
+}
+
+}  // namespace
+
+absl::StatusOr<std::pair<int, std::string>> ParsePortKey(
+    absl::string_view key) {
+  std::pair<absl::string_view, absl::string_view> parts =
+      absl::StrSplit(key, absl::MaxSplits('/', 1));
+  std::string protocol =
+      parts.second.empty() ? "tcp" : absl::AsciiStrToLower(parts.second);
+  if (protocol != "tcp" && protocol != "udp") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid proto \"", parts.second, "\" in \"", key, "\""));
+  }
+  BERTH_ASSIGN_OR_RETURN(int port, ParsePort(parts.first));
+  return std::pair<int, std::string>{port, protocol};
+}
+
+absl::StatusOr<std::vector<PortRequest>> PortsToPublish(
+    const v1::ContainerDetail& container) {
+  std::vector<PortRequest> requests;
+  std::map<std::pair<int, std::string>, bool> bound;
+  for (const auto& [key, bindings_text] :
+       container.host_config().port_bindings_json()) {
+    BERTH_ASSIGN_OR_RETURN(auto port, ParsePortKey(key));
+    bound[port] = true;
+    json bindings = json::parse(bindings_text, nullptr, false);
+    if (bindings.is_null()) bindings = json::array({json::object()});
+    if (!bindings.is_array()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("PortBindings[\"", key, "\"] must be a list"));
+    }
+    for (const json& binding : bindings) {
+      if (!binding.is_object()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "PortBindings[\"", key, "\"] must hold HostIp/HostPort objects"));
+      }
+      PortRequest request;
+      request.key = absl::StrCat(port.first, "/", port.second);
+      request.container_port = port.first;
+      request.protocol = port.second;
+      request.host_ip = binding.value("HostIp", "");
+      BERTH_ASSIGN_OR_RETURN(auto host_ports,
+                             ParseHostPorts(binding.value("HostPort", "")));
+      request.host_port_first = host_ports.first;
+      request.host_port_last = host_ports.second;
+      requests.push_back(std::move(request));
+    }
+  }
+  if (container.host_config().publish_all_ports()) {
+    for (const std::string& key : container.config().exposed_ports()) {
+      BERTH_ASSIGN_OR_RETURN(auto port, ParsePortKey(key));
+      if (bound.contains(port)) continue;
+      PortRequest request;
+      request.key = absl::StrCat(port.first, "/", port.second);
+      request.container_port = port.first;
+      request.protocol = port.second;
+      requests.push_back(std::move(request));
+    }
+  }
+  std::stable_sort(requests.begin(), requests.end(),
+                   [](const PortRequest& a, const PortRequest& b) {
+                     return std::tie(a.container_port, a.protocol) <
+                            std::tie(b.container_port, b.protocol);
+                   });
+  return requests;
+}
+
+absl::StatusOr<std::string> NormalizeLink(absl::string_view link,
+                                          absl::string_view parent_name) {
+  std::vector<absl::string_view> parts = absl::StrSplit(link, ':');
+  if (parts.size() > 2 || parts[0].empty() ||
+      (parts.size() == 2 && parts[1].empty())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid link \"", link, "\": use name:alias"));
+  }
+  absl::string_view child = absl::StripPrefix(parts[0], "/");
+  absl::string_view alias =
+      parts.size() == 2 ? absl::StripPrefix(parts[1], "/") : child;
+  return absl::StrCat("/", child, ":", parent_name, "/", alias);
+}
+
+absl::StatusOr<LinkSpec> ParseLink(absl::string_view recorded) {
+  std::pair<absl::string_view, absl::string_view> parts =
+      absl::StrSplit(recorded, absl::MaxSplits(':', 1));
+  size_t slash = parts.second.rfind('/');
+  if (parts.first.empty() || slash == absl::string_view::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid recorded link \"", recorded, "\""));
+  }
+  return LinkSpec{std::string(parts.first),
+                  std::string(parts.second.substr(slash + 1))};
+}
+
+std::vector<std::string> LinkEnv(const std::string& parent_name,
+                                 const LinkedChild& link) {
+  std::string prefix =
+      absl::AsciiStrToUpper(absl::StrReplaceAll(link.alias, {{"-", "_"}}));
+  std::vector<std::pair<int, std::string>> ports;
+  for (const std::string& key : link.child->config().exposed_ports()) {
+    absl::StatusOr<std::pair<int, std::string>> port = ParsePortKey(key);
+    if (port.ok()) ports.push_back(*port);
+  }
+  std::sort(ports.begin(), ports.end());
+  std::vector<std::string> env;
+  env.push_back(absl::StrCat(prefix, "_NAME=", parent_name, "/", link.alias));
+  if (!ports.empty()) {
+    env.push_back(absl::StrCat(prefix, "_PORT=", ports[0].second, "://",
+                               link.ip, ":", ports[0].first));
+  }
+  for (const auto& [port, protocol] : ports) {
+    std::string name = absl::StrCat(prefix, "_PORT_", port, "_",
+                                    absl::AsciiStrToUpper(protocol));
+    env.push_back(absl::StrCat(name, "=", protocol, "://", link.ip, ":", port));
+    env.push_back(absl::StrCat(name, "_ADDR=", link.ip));
+    env.push_back(absl::StrCat(name, "_PORT=", port));
+    env.push_back(absl::StrCat(name, "_PROTO=", protocol));
+  }
+  for (const std::string& variable : link.child->config().env()) {
+    std::pair<absl::string_view, absl::string_view> kv =
+        absl::StrSplit(variable, absl::MaxSplits('=', 1));
+    if (kv.first == "HOME" || kv.first == "HOSTNAME" || kv.first == "PATH") {
+      continue;
+    }
+    env.push_back(absl::StrCat(prefix, "_ENV_", kv.first, "=", kv.second));
+  }
+  return env;
+}
+
+std::string LinkHostsLine(const LinkedChild& link) {
+  std::string names = link.alias;
+  const std::string& hostname = link.child->config().hostname();
+  if (!hostname.empty() && hostname != link.alias) {
+    absl::StrAppend(&names, " ", hostname);
+  }
+  absl::string_view name = absl::StripPrefix(link.child->name(), "/");
+  if (name != link.alias) absl::StrAppend(&names, " ", name);
+  return absl::StrCat(link.ip, "\t", names, "\n");
+}
+
+ContainerNetwork::ContainerNetwork(v1::NetworkService::StubInterface* netd)
+    : netd_(netd) {}
+
+absl::StatusOr<bool> ContainerNetwork::Enabled() {
+  if (netd_ == nullptr) return false;
+  absl::MutexLock lock(&mu_);
+  if (!known_) {
+    grpc::ClientContext context;
+    SetDeadline(context);
+    v1::InitDriverReply reply;
+    grpc::Status status =
+        netd_->InitDriver(&context, v1::InitDriverRequest(), &reply);
+    if (!status.ok()) {
+      absl::Status error = FromGrpcStatus(status);
+      return absl::UnavailableError(
+          absl::StrCat("berth-netd: ", error.message()));
+    }
+    enabled_ = !reply.disabled();
+    known_ = true;
+  }
+  return enabled_;
+}
+
+absl::StatusOr<v1::NetworkSettings> ContainerNetwork::Connect(
+    const v1::ContainerDetail& container, const std::string& netns,
+    const std::vector<LinkedChild>& links) {
+  BERTH_ASSIGN_OR_RETURN(std::vector<PortRequest> ports,
+                         PortsToPublish(container));
+  v1::NetworkSettings settings;
+  settings.set_sandbox_key(netns);
+  v1::EndpointSettings& endpoint =
+      (*settings.mutable_networks())[kBridgeNetwork];
+  endpoint.set_network_id(kBridgeNetwork);
+  BERTH_ASSIGN_OR_RETURN(bool enabled, Enabled());
+  if (!enabled) {
+    if (!ports.empty()) {
+      return absl::FailedPreconditionError(
+          "cannot publish ports: networking is disabled (--bridge=none)");
+    }
+    return settings;
+  }
+  const std::string& id = container.id();
+  auto connect = [&]() -> absl::Status {
+    v1::AllocateInterfaceRequest request;
+    request.set_container_id(id);
+    request.set_netns_path(netns);
+    v1::NetworkInterface interface;
+    grpc::ClientContext context;
+    SetDeadline(context);
+    BERTH_RETURN_IF_ERROR(FromGrpcStatus(
+        netd_->AllocateInterface(&context, request, &interface)));
+    settings.set_bridge(interface.bridge());
+    endpoint.set_endpoint_id(interface.host_interface());
+    endpoint.set_gateway(interface.gateway());
+    endpoint.set_ip_address(interface.ip());
+    endpoint.set_ip_prefix_len(interface.prefix_length());
+    endpoint.set_mac_address(interface.mac_address());
+    for (const PortRequest& port : ports) {
+      v1::AllocatePortRequest allocate;
+      allocate.set_container_id(id);
+      allocate.set_host_ip(port.host_ip);
+      allocate.set_protocol(port.protocol);
+      allocate.set_container_port(port.container_port);
+      absl::Status status;
+      v1::PortBinding binding;
+      // A range takes its first free port, as Docker's does.
+      for (int host_port = port.host_port_first;
+           host_port <= port.host_port_last; ++host_port) {
+        allocate.set_host_port(host_port);
+        grpc::ClientContext port_context;
+        SetDeadline(port_context);
+        status = FromGrpcStatus(
+            netd_->AllocatePort(&port_context, allocate, &binding));
+        if (!absl::IsAlreadyExists(status)) break;
+      }
+      BERTH_RETURN_IF_ERROR(status);
+      v1::PublishedPort* published = settings.add_ports();
+      published->set_container_port(port.key);
+      published->set_host_ip(binding.host_ip());
+      published->set_host_port(binding.host_port());
+    }
+    for (const LinkedChild& link : links) {
+      v1::LinkRequest request;
+      request.set_action(v1::LinkRequest::ADD);
+      request.set_parent_ip(interface.ip());
+      request.set_child_ip(link.ip);
+      for (const std::string& port : link.child->config().exposed_ports()) {
+        request.add_ports(port);
+      }
+      v1::LinkReply reply;
+      grpc::ClientContext link_context;
+      SetDeadline(link_context);
+      BERTH_RETURN_IF_ERROR(
+          FromGrpcStatus(netd_->Link(&link_context, request, &reply)));
+      endpoint.add_links(absl::StrCat(
+          absl::StripPrefix(link.child->name(), "/"), ":", link.alias));
+    }
+    return absl::OkStatus();
+  };
+  absl::Status status = connect();
+  if (!status.ok()) {
+    absl::Status released = Disconnect(id);
+    if (!released.ok()) {
+      LOG(WARNING) << "container " << id.substr(0, 12) << ": " << released;
+    }
+    return status;
+  }
+  VLOG(1) << "container " << id.substr(0, 12) << " on " << settings.bridge()
+          << " as " << endpoint.ip_address();
+  return settings;
+}
+
+absl::Status ContainerNetwork::Disconnect(const std::string& container_id) {
+  BERTH_ASSIGN_OR_RETURN(bool enabled, Enabled());
+  if (!enabled) return absl::OkStatus();
+  v1::ReleaseInterfaceRequest request;
+  request.set_container_id(container_id);
+  v1::ReleaseInterfaceReply reply;
+  grpc::ClientContext context;
+  SetDeadline(context);
+  return FromGrpcStatus(netd_->ReleaseInterface(&context, request, &reply));
+}
+
+}  // namespace berth
