@@ -181,6 +181,7 @@ absl::StatusOr<v1::CreateContainerRequest> CreateRequestFromJson(
       static_cast<int32_t>(JsonInt(host_json, "OomScoreAdj")));
   StringList(host_json, "Dns", host->mutable_dns());
   StringList(host_json, "DnsSearch", host->mutable_dns_search());
+  StringList(host_json, "DnsOptions", host->mutable_dns_options());
   StringList(host_json, "ExtraHosts", host->mutable_extra_hosts());
   StringList(host_json, "GroupAdd", host->mutable_group_add());
   json log = JsonObject(host_json, "LogConfig");
@@ -265,6 +266,7 @@ json HostConfigJson(const v1::HostConfig& host) {
       {"CapAdd", Strings(host.cap_add())},
       {"CapDrop", Strings(host.cap_drop())},
       {"Dns", Strings(host.dns(), false)},
+      {"DnsOptions", Strings(host.dns_options(), false)},
       {"DnsSearch", Strings(host.dns_search(), false)},
       {"ExtraHosts", Strings(host.extra_hosts())},
       {"GroupAdd", Strings(host.group_add())},

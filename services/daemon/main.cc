@@ -51,6 +51,9 @@ int main(int argc, char** argv) {
   container_options.root = config->data_root() + "/containers";
   container_options.run_root = config->exec_root() + "/containers";
   container_options.shim_binary = berth::SelfDir() + "/berth-shim";
+  container_options.dns.assign(config->dns().begin(), config->dns().end());
+  container_options.dns_search.assign(config->dns_search().begin(),
+                                      config->dns_search().end());
   if (!config->exec_driver().empty()) {
     container_options.exec_driver = config->exec_driver();
   }

@@ -34,6 +34,7 @@
 #include "services/daemon/containers/container_names.h"
 #include "services/daemon/containers/log_reader.h"
 #include "services/daemon/containers/netns.h"
+#include "services/daemon/containers/resolv_conf.h"
 #include "services/daemon/containers/shim_client.h"
 #include "services/daemon/containers/signals.h"
 #include "services/daemon/containers/spec_builder.h"
@@ -574,14 +575,19 @@ absl::StatusOr<v1::CreateContainerReply> ContainerCore::Create(
   for (std::string& link : *host.mutable_links()) {
     BERTH_ASSIGN_OR_RETURN(link, NormalizeLink(link, name));
     BERTH_ASSIGN_OR_RETURN(LinkSpec spec, ParseLink(link));
+    // 400, not 404: the docker CLI takes a 404 from create for a missing
+    // image and goes to pull it.
     if (!Find(spec.child).ok()) {
-      return absl::NotFoundError(
+      return absl::InvalidArgumentError(
           absl::StrCat("could not get container for ", spec.child.substr(1)));
     }
   }
   if (absl::StartsWith(host.network_mode(), "container:")) {
-    BERTH_RETURN_IF_ERROR(
-        Find(host.network_mode().substr(strlen("container:"))).status());
+    std::string peer = host.network_mode().substr(strlen("container:"));
+    if (!Find(peer).ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("No such container: ", peer));
+    }
   }
   BERTH_RETURN_IF_ERROR(CreateInitLayer(id, parent_layer));
   absl::Status status = driver_->Create(id, InitLayerId(id));
@@ -738,27 +744,16 @@ absl::Status ContainerCore::PrepareFiles(
   }
   BERTH_RETURN_IF_ERROR(
       WriteFileAtomic(detail.hosts_path(), hosts, 0644, false));
-  // The host's resolvers, less loopback ones the container cannot reach.
-  std::string resolv;
-  absl::StatusOr<std::string> host_resolv = ReadFile("/etc/resolv.conf");
-  if (detail.host_config().dns().empty() && host_resolv.ok()) {
-    for (absl::string_view line : absl::StrSplit(*host_resolv, '\n')) {
-      absl::string_view rest = line;
-      if (absl::ConsumePrefix(&rest, "nameserver") &&
-          (absl::StrContains(rest, "127.") || absl::StrContains(rest, "::1"))) {
-        continue;
-      }
-      if (!line.empty()) absl::StrAppend(&resolv, line, "\n");
-    }
-  }
-  for (const std::string& dns : detail.host_config().dns()) {
-    absl::StrAppend(&resolv, "nameserver ", dns, "\n");
-  }
-  if (!detail.host_config().dns_search().empty()) {
-    absl::StrAppend(&resolv, "search ",
-                    absl::StrJoin(detail.host_config().dns_search(), " "),
-                    "\n");
-  }
+  const v1::HostConfig& host = detail.host_config();
+  DnsSettings dns;
+  dns.nameservers.assign(host.dns().begin(), host.dns().end());
+  dns.search.assign(host.dns_search().begin(), host.dns_search().end());
+  dns.options.assign(host.dns_options().begin(), host.dns_options().end());
+  // berthd's --dns and --dns-search, when the container sets none.
+  if (dns.nameservers.empty()) dns.nameservers = options_.dns;
+  if (dns.search.empty()) dns.search = options_.dns_search;
+  std::string resolv =
+      ContainerResolvConf(ReadFile("/etc/resolv.conf").value_or(""), dns);
   return WriteFileAtomic(detail.resolv_conf_path(), resolv, 0644, false);
 }
 

@@ -40,6 +40,9 @@ struct ContainerCoreOptions {
   // users ask for it.
   int64_t log_max_size = 20 << 20;
   int log_max_files = 5;
+  // berthd's --dns and --dns-search: containers' defaults.
+  std::vector<std::string> dns;
+  std::vector<std::string> dns_search;
 };
 
 // What a running container offers to the operations that work inside it
