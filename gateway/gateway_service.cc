@@ -7,6 +7,7 @@
 #include "gateway/disk_usage_route.h"
 #include "gateway/exec_routes.h"
 #include "gateway/image_routes.h"
+#include "gateway/network_routes.h"
 #include "gateway/system_routes.h"
 #include "gateway/volume_routes.h"
 #include "glog/logging.h"
@@ -48,6 +49,9 @@ absl::StatusOr<v1::ServeApiReply> GatewayCore::ServeApi(
       routes = AddDiskUsageRoute(server_config.router, &resolver_);
     }
     if (routes.ok()) routes = AddVolumeRoutes(server_config.router, &resolver_);
+    if (routes.ok()) {
+      routes = AddNetworkRoutes(server_config.router, &resolver_);
+    }
     if (!routes.ok()) return routes;
     if (request.tls().enabled()) {
       server_config.tls =

@@ -197,6 +197,14 @@ absl::StatusOr<v1::CreateContainerRequest> CreateRequestFromJson(
   for (auto it = bindings.begin(); it != bindings.end(); ++it) {
     (*host->mutable_port_bindings_json())[it.key()] = it.value().dump();
   }
+  json endpoints =
+      JsonObject(JsonObject(body, "NetworkingConfig"), "EndpointsConfig");
+  for (auto it = endpoints.begin(); it != endpoints.end(); ++it) {
+    // Named even without settings: the container joins that network.
+    v1::EndpointSettings& endpoint = (*request.mutable_endpoints())[it.key()];
+    StringList(it.value(), "Aliases", endpoint.mutable_aliases());
+    StringList(it.value(), "Links", endpoint.mutable_links());
+  }
   return request;
 }
 

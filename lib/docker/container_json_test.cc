@@ -50,6 +50,23 @@ TEST(ContainerJsonTest, EmptyEntrypointResetsTheImages) {
   EXPECT_TRUE(request->config().entrypoint().empty());
 }
 
+TEST(ContainerJsonTest, NetworkingConfigNamesTheEndpoints) {
+  absl::StatusOr<v1::CreateContainerRequest> request =
+      CreateRequestFromJson(nlohmann::json::parse(R"({"Image": "x",
+        "NetworkingConfig": {"EndpointsConfig": {
+          "web": {"Aliases": ["db", "cache"], "Links": ["old:alias"]},
+          "back": null}}})"));
+  ASSERT_TRUE(request.ok()) << request.status();
+  ASSERT_EQ(request->endpoints_size(), 2);
+  const v1::EndpointSettings& web = request->endpoints().at("web");
+  ASSERT_EQ(web.aliases_size(), 2);
+  EXPECT_EQ(web.aliases(0), "db");
+  EXPECT_EQ(web.aliases(1), "cache");
+  ASSERT_EQ(web.links_size(), 1);
+  EXPECT_EQ(web.links(0), "old:alias");
+  EXPECT_TRUE(request->endpoints().at("back").aliases().empty());
+}
+
 TEST(ContainerJsonTest, RefusesBadBodies) {
   EXPECT_FALSE(CreateRequestFromJson(nlohmann::json::array()).ok());
   EXPECT_FALSE(

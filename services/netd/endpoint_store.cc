@@ -35,6 +35,8 @@ nlohmann::json ToJson(const Endpoint& endpoint) {
                      {"port", link.rule.port}});
   }
   return {{"container_id", endpoint.container_id},
+          {"container_name", endpoint.container_name},
+          {"interface", endpoint.interface_name},
           {"netns", endpoint.netns_path},
           {"host_veth", endpoint.host_veth},
           {"ip", endpoint.ip.ToString()},
@@ -51,6 +53,8 @@ absl::StatusOr<Endpoint> FromJson(const nlohmann::json& json) {
   Endpoint endpoint;
   try {
     endpoint.container_id = json.at("container_id").get<std::string>();
+    endpoint.container_name = json.value("container_name", "");
+    endpoint.interface_name = json.value("interface", "eth0");
     endpoint.netns_path = json.at("netns").get<std::string>();
     endpoint.host_veth = json.at("host_veth").get<std::string>();
     BERTH_ASSIGN_OR_RETURN(endpoint.ip, IpField(json, "ip"));

@@ -17,6 +17,10 @@ namespace berth::netd {
 // it, even after a restart.
 struct Endpoint {
   std::string container_id;
+  // "/web", for network inspect.
+  std::string container_name;
+  // Inside the container: eth0, eth1, ...
+  std::string interface_name;
   std::string netns_path;
   std::string host_veth;
   Ipv4 ip;

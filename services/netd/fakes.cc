@@ -276,6 +276,13 @@ absl::Status FakeFirewall::RemoveLink(const LinkRule& link) {
   return absl::OkStatus();
 }
 
+absl::Status FakeFirewall::Remove() {
+  removed = true;
+  ports.clear();
+  links.clear();
+  return absl::OkStatus();
+}
+
 absl::Status FakeProxy::Start(const PortMapping& mapping) {
   if (taken.count(mapping.host_port)) {
     return absl::AlreadyExistsError(absl::StrCat(

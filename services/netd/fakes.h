@@ -95,8 +95,10 @@ class FakeFirewall final : public Firewall {
   absl::Status RemovePortMapping(const PortMapping& mapping) override;
   absl::Status AddLink(const LinkRule& link) override;
   absl::Status RemoveLink(const LinkRule& link) override;
+  absl::Status Remove() override;
 
   int inits = 0;
+  bool removed = false;
   BridgePolicy policy;
   std::vector<PortMapping> ports;
   std::vector<LinkRule> links;

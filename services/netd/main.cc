@@ -10,7 +10,7 @@
 #include "services/netd/firewall/iptables_firewall.h"
 #include "services/netd/firewall/iptables_runner.h"
 #include "services/netd/netlink/libnl_netlink.h"
-#include "services/netd/network_core.h"
+#include "services/netd/network_manager.h"
 #include "services/netd/network_service.h"
 #include "services/netd/ports/port_allocator.h"
 #include "services/netd/ports/userland_proxy.h"
@@ -55,15 +55,23 @@ int main(int argc, char** argv) {
   netd::NullFirewall no_firewall;
   netd::UserlandProxy proxy;
   netd::ProcSysctl sysctl;
-  netd::NetworkDeps deps;
+  netd::PortAllocator ports(*ephemeral);
+  netd::NetworkManagerDeps deps;
   deps.netlink = netlink->get();
   deps.firewall = options.iptables ? static_cast<netd::Firewall*>(&iptables)
                                    : static_cast<netd::Firewall*>(&no_firewall);
+  deps.make_firewall =
+      [&runner,
+       &options](const std::string& suffix) -> std::unique_ptr<netd::Firewall> {
+    if (!options.iptables) return std::make_unique<netd::NullFirewall>();
+    return std::make_unique<netd::IptablesFirewall>(
+        &runner, netd::IptablesChains::WithSuffix(suffix));
+  };
   deps.proxy = &proxy;
   deps.sysctl = &sysctl;
   deps.reaper = &reaper;
-  deps.ephemeral_ports = *ephemeral;
-  netd::NetworkCore core(options, deps);
+  deps.ports = &ports;
+  netd::NetworkManager core(options, deps);
   absl::StatusOr<berth::v1::InitDriverReply> init = core.InitDriver();
   if (!init.ok()) {
     LOG(ERROR) << "berth-netd: error initializing the network driver: "

@@ -5,6 +5,7 @@
 #include <sys/random.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <utility>
 #include <vector>
 
@@ -79,10 +80,11 @@ NetworkOptions NetworkOptionsFromConfig(const v1::DaemonConfig& config) {
   return options;
 }
 
-std::string HostVethName(const std::string& container_id) {
+std::string HostVethName(const std::string& container_id,
+                         const std::string& salt) {
   // FNV-1a: stable across builds and machines, unlike std::hash.
   uint64_t hash = 0xcbf29ce484222325ull;
-  for (unsigned char c : container_id) {
+  for (unsigned char c : absl::StrCat(container_id, salt)) {
     hash ^= c;
     hash *= 0x100000001b3ull;
   }
@@ -99,7 +101,10 @@ NetworkCore::NetworkCore(NetworkOptions options, NetworkDeps deps)
     : options_(std::move(options)),
       deps_(deps),
       store_(options_.state_dir + "/endpoints"),
-      ports_(deps.ephemeral_ports) {}
+      own_ports_(deps.ports == nullptr
+                     ? std::make_unique<PortAllocator>(deps.ephemeral_ports)
+                     : nullptr),
+      ports_(deps.ports == nullptr ? *own_ports_ : *deps.ports) {}
 
 NetworkCore::~NetworkCore() = default;
 
@@ -116,8 +121,8 @@ absl::StatusOr<v1::InitDriverReply> NetworkCore::InitDriver() {
     initialized_ = true;
     return ReplyLocked();
   }
-  const bool managed = options_.bridge.empty();
-  bridge_ = managed ? kDefaultBridge : options_.bridge;
+  const bool managed = options_.bridge.empty() || options_.own_bridge;
+  bridge_ = options_.bridge.empty() ? kDefaultBridge : options_.bridge;
   managed_ = managed;
   mtu_ = options_.mtu > 0 ? options_.mtu : kDefaultMtu;
   BERTH_RETURN_IF_ERROR(HostIp("").status());
@@ -185,6 +190,8 @@ absl::StatusOr<v1::InitDriverReply> NetworkCore::InitDriver() {
   policy.subnet = bridge_address_;
   policy.masquerade = options_.ip_masq;
   policy.icc = options_.icc;
+  policy.internal = options_.internal;
+  policy.isolated_from = options_.isolated_from;
   BERTH_RETURN_IF_ERROR(deps_.firewall->Init(policy, port_rules, link_rules));
   initialized_ = true;
   return ReplyLocked();
@@ -370,7 +377,11 @@ absl::StatusOr<v1::NetworkInterface> NetworkCore::AllocateInterface(
   Endpoint endpoint;
   endpoint.container_id = id;
   endpoint.netns_path = request.netns_path();
-  endpoint.host_veth = HostVethName(id);
+  endpoint.container_name = request.container_name();
+  endpoint.interface_name = request.interface_name().empty()
+                                ? kContainerInterface
+                                : request.interface_name();
+  endpoint.host_veth = HostVethName(id, options_.network_id);
   endpoint.ip = ip;
   endpoint.mac =
       request.mac_address().empty() ? MacFromIp(ip) : request.mac_address();
@@ -406,28 +417,32 @@ absl::Status NetworkCore::SetUpContainerLocked(const Endpoint& endpoint) {
   if (!gone.ok() && !absl::IsNotFound(gone)) return gone;
   VethSpec veth;
   veth.name = endpoint.host_veth;
-  veth.peer_name = kContainerInterface;
+  veth.peer_name = endpoint.interface_name;
   veth.mtu = mtu_;
   veth.master = bridge_;
   veth.up = true;
   veth.peer_netns_fd = netns.get();
   veth.peer_mac = endpoint.mac;
   BERTH_RETURN_IF_ERROR(deps_.netlink->CreateVeth(veth));
+  const std::string& name = endpoint.interface_name;
   absl::Status inside_status = [&]() -> absl::Status {
     BERTH_ASSIGN_OR_RETURN(std::unique_ptr<Netlink> inside,
                            deps_.netlink->OpenNetns(path));
-    BERTH_RETURN_IF_ERROR(
-        inside->AddAddress(kContainerInterface,
-                           Ipv4Prefix(endpoint.ip, bridge_address_.length())));
-    BERTH_RETURN_IF_ERROR(inside->SetUp(kContainerInterface));
-    return inside->AddDefaultRoute(bridge_address_.address(),
-                                   kContainerInterface);
+    BERTH_RETURN_IF_ERROR(inside->AddAddress(
+        name, Ipv4Prefix(endpoint.ip, bridge_address_.length())));
+    BERTH_RETURN_IF_ERROR(inside->SetUp(name));
+    // The first interface carries the default route; an internal
+    // network has no way out to route to.
+    if (name != kContainerInterface || options_.internal) {
+      return absl::OkStatus();
+    }
+    return inside->AddDefaultRoute(bridge_address_.address(), name);
   }();
   if (!inside_status.ok()) {
     (void)deps_.netlink->DeleteLink(endpoint.host_veth);
     return absl::Status(inside_status.code(),
-                        absl::StrCat("set up ", kContainerInterface, " in ",
-                                     path, ": ", inside_status.message()));
+                        absl::StrCat("set up ", name, " in ", path, ": ",
+                                     inside_status.message()));
   }
   return absl::OkStatus();
 }
@@ -441,7 +456,8 @@ v1::NetworkInterface NetworkCore::InterfaceLocked(
   reply.set_mac_address(endpoint.mac);
   reply.set_bridge(bridge_);
   reply.set_host_interface(endpoint.host_veth);
-  reply.set_interface_name(kContainerInterface);
+  reply.set_interface_name(endpoint.interface_name);
+  reply.set_network_id(options_.network_id);
   reply.set_mtu(mtu_);
   return reply;
 }
@@ -691,6 +707,49 @@ absl::Status NetworkCore::Link(const v1::LinkRequest& request) {
   }
   absl::Status saved = store_.Save(*parent);
   return error.ok() ? saved : error;
+}
+
+std::vector<v1::NetworkEndpoint> NetworkCore::Endpoints() {
+  absl::MutexLock lock(&mu_);
+  std::vector<v1::NetworkEndpoint> out;
+  for (const auto& [id, endpoint] : endpoints_) {
+    v1::NetworkEndpoint& entry = out.emplace_back();
+    entry.set_container_id(id);
+    entry.set_container_name(endpoint.container_name);
+    entry.set_endpoint_id(endpoint.host_veth);
+    entry.set_mac_address(endpoint.mac);
+    entry.set_ipv4_address(
+        Ipv4Prefix(endpoint.ip, bridge_address_.length()).ToString());
+  }
+  return out;
+}
+
+bool NetworkCore::HasEndpoint(const std::string& container_id) {
+  absl::MutexLock lock(&mu_);
+  return endpoints_.contains(container_id);
+}
+
+absl::Status NetworkCore::Teardown() {
+  absl::MutexLock lock(&mu_);
+  if (!endpoints_.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the network has ", endpoints_.size(), " active endpoint(s)"));
+  }
+  if (initialized_ && !disabled_) {
+    BERTH_RETURN_IF_ERROR(deps_.firewall->Remove());
+    if (managed_) {
+      absl::Status deleted = deps_.netlink->DeleteLink(bridge_);
+      if (!deleted.ok() && !absl::IsNotFound(deleted)) return deleted;
+    }
+  }
+  initialized_ = false;
+  std::error_code error;
+  std::filesystem::remove_all(options_.state_dir, error);
+  if (error) {
+    return absl::InternalError(
+        absl::StrCat("remove ", options_.state_dir, ": ", error.message()));
+  }
+  return absl::OkStatus();
 }
 
 v1::InitDriverReply NetworkCore::ReplyLocked() const {

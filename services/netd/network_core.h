@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -45,6 +46,14 @@ struct NetworkOptions {
   std::string default_ip;  // --ip; "" for 0.0.0.0
   // <data-root>/network: ipam/ and endpoints/.
   std::string state_dir;
+
+  // A user-defined network's: its ID (so that a container's veth on it is
+  // named apart from its others), berth makes `bridge` even though it is
+  // named, --internal, and the bridges its traffic may not reach.
+  std::string network_id;
+  bool own_bridge = false;
+  bool internal = false;
+  std::vector<std::string> isolated_from;
 };
 
 NetworkOptions NetworkOptionsFromConfig(const v1::DaemonConfig& config);
@@ -57,6 +66,9 @@ struct NetworkDeps {
   Sysctl* sysctl = nullptr;
   // Deletes released veths in the background; null: inline.
   LinkReaper* reaper = nullptr;
+  // Host ports, shared by every network; null: one of its own, from
+  // ephemeral_ports.
+  PortAllocator* ports = nullptr;
   PortRange ephemeral_ports;
 };
 
@@ -100,6 +112,15 @@ class NetworkCore {
   // link: the ICC accept rules between two containers on the bridge.
   absl::Status Link(const v1::LinkRequest& request);
 
+  // The containers on it, for network inspect.
+  std::vector<v1::NetworkEndpoint> Endpoints();
+  bool HasEndpoint(const std::string& container_id);
+
+  // The network is being removed: its rules and chains, the bridge if
+  // berth made it, and its state. FailedPrecondition while a container
+  // is on it.
+  absl::Status Teardown();
+
  private:
   absl::Status NeedDriverLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<Ipv4Prefix> BridgeAddressLocked(bool managed)
@@ -119,7 +140,8 @@ class NetworkCore {
   const NetworkOptions options_;
   const NetworkDeps deps_;
   const EndpointStore store_;
-  PortAllocator ports_;
+  std::unique_ptr<PortAllocator> own_ports_;
+  PortAllocator& ports_;
 
   mutable absl::Mutex mu_;
   bool initialized_ ABSL_GUARDED_BY(mu_) = false;
@@ -137,7 +159,9 @@ class NetworkCore {
 
 // The host end's name: "veth" and 11 hex digits of a hash of the ID, so a
 // container always gets the same one and a leftover can be found.
-std::string HostVethName(const std::string& container_id);
+// `salt` (a user network's ID) tells one container's veths apart.
+std::string HostVethName(const std::string& container_id,
+                         const std::string& salt = "");
 
 // Docker's: 02:42 and the four bytes of the address.
 std::string MacFromIp(Ipv4 ip);

@@ -53,7 +53,7 @@ grpc::Status NetworkServiceImpl::AllocateInterface(
 grpc::Status NetworkServiceImpl::ReleaseInterface(
     grpc::ServerContext*, const v1::ReleaseInterfaceRequest* request,
     v1::ReleaseInterfaceReply*) {
-  return ToGrpcStatus(core_->ReleaseInterface(request->container_id()));
+  return ToGrpcStatus(core_->ReleaseInterface(*request));
 }
 
 grpc::Status NetworkServiceImpl::AllocatePort(
@@ -74,7 +74,37 @@ grpc::Status NetworkServiceImpl::Link(grpc::ServerContext*,
   return ToGrpcStatus(core_->Link(*request));
 }
 
-std::vector<HandlerSpec> NetworkJobs(NetworkCore* core) {
+grpc::Status NetworkServiceImpl::CreateNetwork(
+    grpc::ServerContext*, const v1::CreateNetworkRequest* request,
+    v1::Network* reply) {
+  return AnswerWith(core_->Create(request->config()), reply);
+}
+
+grpc::Status NetworkServiceImpl::InspectNetwork(grpc::ServerContext*,
+                                                const v1::NetworkRef* request,
+                                                v1::Network* reply) {
+  return AnswerWith(core_->Inspect(request->id()), reply);
+}
+
+grpc::Status NetworkServiceImpl::ListNetworks(
+    grpc::ServerContext*, const v1::ListNetworksRequest* request,
+    v1::ListNetworksReply* reply) {
+  return AnswerWith(core_->List(*request), reply);
+}
+
+grpc::Status NetworkServiceImpl::RemoveNetwork(grpc::ServerContext*,
+                                               const v1::NetworkRef* request,
+                                               v1::RemoveNetworkReply*) {
+  return ToGrpcStatus(core_->Remove(request->id()));
+}
+
+grpc::Status NetworkServiceImpl::PruneNetworks(
+    grpc::ServerContext*, const v1::PruneNetworksRequest* request,
+    v1::PruneNetworksReply* reply) {
+  return AnswerWith(core_->Prune(*request), reply);
+}
+
+std::vector<HandlerSpec> NetworkJobs(NetworkManager* core) {
   auto init = [core](Job& job) -> absl::Status {
     BERTH_RETURN_IF_ERROR(NeedArgs(job, 0, 0, "init_networkdriver"));
     BERTH_ASSIGN_OR_RETURN(v1::InitDriverReply reply, core->InitDriver());
@@ -95,7 +125,9 @@ std::vector<HandlerSpec> NetworkJobs(NetworkCore* core) {
   };
   auto release_interface = [core](Job& job) -> absl::Status {
     BERTH_RETURN_IF_ERROR(NeedArgs(job, 1, 1, "release_interface ID"));
-    return core->ReleaseInterface(job.args()[0]);
+    v1::ReleaseInterfaceRequest request;
+    request.set_container_id(job.args()[0]);
+    return core->ReleaseInterface(request);
   };
   auto allocate_port = [core](Job& job) -> absl::Status {
     BERTH_RETURN_IF_ERROR(NeedArgs(

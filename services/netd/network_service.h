@@ -5,14 +5,14 @@
 
 #include "lib/job/handler_registry.h"
 #include "proto/network.grpc.pb.h"
-#include "services/netd/network_core.h"
+#include "services/netd/network_manager.h"
 
 namespace berth::netd {
 
-// gRPC adapter over NetworkCore.
+// gRPC adapter over NetworkManager.
 class NetworkServiceImpl final : public v1::NetworkService::Service {
  public:
-  explicit NetworkServiceImpl(NetworkCore* core) : core_(core) {}
+  explicit NetworkServiceImpl(NetworkManager* core) : core_(core) {}
 
   grpc::Status InitDriver(grpc::ServerContext*, const v1::InitDriverRequest*,
                           v1::InitDriverReply* reply) override;
@@ -30,12 +30,28 @@ class NetworkServiceImpl final : public v1::NetworkService::Service {
                            v1::ReleasePortReply*) override;
   grpc::Status Link(grpc::ServerContext*, const v1::LinkRequest* request,
                     v1::LinkReply*) override;
+  grpc::Status CreateNetwork(grpc::ServerContext*,
+                             const v1::CreateNetworkRequest* request,
+                             v1::Network* reply) override;
+  grpc::Status InspectNetwork(grpc::ServerContext*,
+                              const v1::NetworkRef* request,
+                              v1::Network* reply) override;
+  grpc::Status ListNetworks(grpc::ServerContext*,
+                            const v1::ListNetworksRequest* request,
+                            v1::ListNetworksReply* reply) override;
+  grpc::Status RemoveNetwork(grpc::ServerContext*,
+                             const v1::NetworkRef* request,
+                             v1::RemoveNetworkReply*) override;
+  grpc::Status PruneNetworks(grpc::ServerContext*,
+                             const v1::PruneNetworksRequest* request,
+                             v1::PruneNetworksReply* reply) override;
 
  private:
-  NetworkCore* core_;
+  NetworkManager* core_;
 };
 
-// The seed's network jobs over the same NetworkCore, with the seed's env
+// The seed's network jobs over the same NetworkManager (on the default
+// bridge), with the seed's env
 // keys, each printing one JSON object:
 //   init_networkdriver           the driver's state (settings come from
 //                                berthd's flags)
@@ -50,7 +66,7 @@ class NetworkServiceImpl final : public v1::NetworkService::Service {
 //                                HostIP, HostPort, Proto, ContainerPort
 //   link -I|-A|-D                env ParentIP, ChildIP, Ports (a list of
 //                                PORT/PROTO), IgnoreErrors
-std::vector<HandlerSpec> NetworkJobs(NetworkCore* core);
+std::vector<HandlerSpec> NetworkJobs(NetworkManager* core);
 
 }  // namespace berth::netd
 

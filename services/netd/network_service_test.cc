@@ -24,13 +24,16 @@ class NetworkServiceTest : public ::testing::Test {
     NetworkOptions options;
     options.bip = "10.44.0.1/16";
     options.state_dir = tmp_.Join("network");
-    NetworkDeps deps;
+    NetworkManagerDeps deps;
     deps.netlink = &netlink_;
     deps.firewall = &firewall_;
+    deps.make_firewall = [](const std::string&) {
+      return std::make_unique<testing::FakeFirewall>();
+    };
     deps.proxy = &proxy_;
     deps.sysctl = &sysctl_;
-    deps.ephemeral_ports = {40000, 40010};
-    core_ = std::make_unique<NetworkCore>(options, deps);
+    deps.ports = &ports_;
+    core_ = std::make_unique<NetworkManager>(options, deps);
     for (HandlerSpec& spec : NetworkJobs(core_.get())) {
       jobs_[spec.name] = spec.handler;
     }
@@ -61,7 +64,8 @@ class NetworkServiceTest : public ::testing::Test {
   testing::FakeFirewall firewall_;
   testing::FakeProxy proxy_;
   testing::FakeSysctl sysctl_;
-  std::unique_ptr<NetworkCore> core_;
+  PortAllocator ports_{PortRange{40000, 40010}};
+  std::unique_ptr<NetworkManager> core_;
   std::map<std::string, Handler> jobs_;
 };
 

@@ -113,13 +113,16 @@ class ContainerNetworkTest : public ::testing::Test {
     netd::NetworkOptions options;
     options.bip = "10.45.0.1/16";
     options.state_dir = tmp_.Join("network");
-    netd::NetworkDeps deps;
+    netd::NetworkManagerDeps deps;
     deps.netlink = &netlink_;
     deps.firewall = &firewall_;
+    deps.make_firewall = [](const std::string&) {
+      return std::make_unique<netd::testing::FakeFirewall>();
+    };
     deps.proxy = &proxy_;
     deps.sysctl = &sysctl_;
-    deps.ephemeral_ports = {41000, 41010};
-    core_ = std::make_unique<netd::NetworkCore>(options, deps);
+    deps.ports = &ports_;
+    core_ = std::make_unique<netd::NetworkManager>(options, deps);
     ASSERT_TRUE(core_->InitDriver().ok());
     service_ = std::make_unique<netd::NetworkServiceImpl>(core_.get());
     std::string socket = tmp_.Join("netd.sock");
@@ -143,7 +146,8 @@ class ContainerNetworkTest : public ::testing::Test {
   netd::testing::FakeFirewall firewall_;
   netd::testing::FakeProxy proxy_;
   netd::testing::FakeSysctl sysctl_;
-  std::unique_ptr<netd::NetworkCore> core_;
+  netd::PortAllocator ports_{netd::PortRange{41000, 41010}};
+  std::unique_ptr<netd::NetworkManager> core_;
   std::unique_ptr<netd::NetworkServiceImpl> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::NetworkService::Stub> stub_;

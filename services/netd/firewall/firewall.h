@@ -19,6 +19,12 @@ struct BridgePolicy {
   // --icc: containers on the bridge reach each other; otherwise only
   // through links.
   bool icc = true;
+  // A user-defined --internal network: no traffic leaves or enters the
+  // bridge, only within it.
+  bool internal = false;
+  // Other networks' bridges (iptables interface names, "br+" allowed)
+  // that no traffic from this one may reach.
+  std::vector<std::string> isolated_from;
 };
 
 // A link (docker run --link): `parent` may reach `child` on `port`, and
@@ -60,6 +66,9 @@ class Firewall {
   // Accept rules for a link, both directions.
   virtual absl::Status AddLink(const LinkRule& link) = 0;
   virtual absl::Status RemoveLink(const LinkRule& link) = 0;
+
+  // The network is going: every rule, chain and jump of this firewall.
+  virtual absl::Status Remove() = 0;
 };
 
 // --iptables=false: berth touches no rules at all.
@@ -77,6 +86,7 @@ class NullFirewall final : public Firewall {
   }
   absl::Status AddLink(const LinkRule&) override { return absl::OkStatus(); }
   absl::Status RemoveLink(const LinkRule&) override { return absl::OkStatus(); }
+  absl::Status Remove() override { return absl::OkStatus(); }
 };
 
 }  // namespace berth::netd

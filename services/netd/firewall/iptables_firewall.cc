@@ -35,51 +35,68 @@ std::string RestoreInput(
 
 }  // namespace
 
+IptablesChains IptablesChains::WithSuffix(const std::string& suffix) {
+  IptablesChains chains;
+  for (std::string* chain :
+       {&chains.nat, &chains.filter, &chains.forward, &chains.postrouting}) {
+    absl::StrAppend(chain, "-", suffix);
+  }
+  return chains;
+}
+
 std::string IptablesRule::Line(const std::string& op) const {
   return absl::StrCat(op, " ", chain, " ", absl::StrJoin(spec, " "));
 }
 
-std::vector<IptablesRule> IptablesFirewall::JumpRules() {
+std::vector<IptablesRule> IptablesFirewall::JumpRules() const {
   return {
       {"nat",
        "PREROUTING",
-       {"-m", "addrtype", "--dst-type", "LOCAL", "-j", kBerthChain}},
+       {"-m", "addrtype", "--dst-type", "LOCAL", "-j", chains_.nat}},
       {"nat",
        "OUTPUT",
        {"!", "-d", "127.0.0.0/8", "-m", "addrtype", "--dst-type", "LOCAL", "-j",
-        kBerthChain}},
-      {"nat", "POSTROUTING", {"-j", kBerthPostroutingChain}},
-      {"filter", "FORWARD", {"-j", kBerthForwardChain}},
+        chains_.nat}},
+      {"nat", "POSTROUTING", {"-j", chains_.postrouting}},
+      {"filter", "FORWARD", {"-j", chains_.forward}},
   };
 }
 
 std::vector<IptablesRule> IptablesFirewall::PolicyRules(
-    const BridgePolicy& policy) {
+    const BridgePolicy& policy) const {
   const std::string& br = policy.bridge;
+  const std::string& forward = chains_.forward;
   std::vector<IptablesRule> rules;
+  if (policy.internal) {
+    rules.push_back({"filter", forward, {"-i", br, "-o", br, "-j", "ACCEPT"}});
+    rules.push_back({"filter", forward, {"-i", br, "-j", "DROP"}});
+    rules.push_back({"filter", forward, {"-o", br, "-j", "DROP"}});
+    return rules;
+  }
   if (policy.masquerade) {
     rules.push_back({"nat",
-                     kBerthPostroutingChain,
+                     chains_.postrouting,
                      {"-s", policy.subnet.Network().ToString(), "!", "-o", br,
                       "-j", "MASQUERADE"}});
   }
   rules.push_back({"filter",
-                   kBerthForwardChain,
+                   forward,
                    {"-o", br, "-m", "conntrack", "--ctstate",
                     "RELATED,ESTABLISHED", "-j", "ACCEPT"}});
-  rules.push_back(
-      {"filter", kBerthForwardChain, {"-o", br, "-j", kBerthChain}});
+  rules.push_back({"filter", forward, {"-o", br, "-j", chains_.filter}});
   rules.push_back({"filter",
-                   kBerthForwardChain,
-                   {"-i", br, "!", "-o", br, "-j", "ACCEPT"}});
-  rules.push_back({"filter",
-                   kBerthForwardChain,
+                   forward,
                    {"-i", br, "-o", br, "-j", policy.icc ? "ACCEPT" : "DROP"}});
+  for (const std::string& other : policy.isolated_from) {
+    rules.push_back({"filter", forward, {"-i", br, "-o", other, "-j", "DROP"}});
+  }
+  rules.push_back(
+      {"filter", forward, {"-i", br, "!", "-o", br, "-j", "ACCEPT"}});
   return rules;
 }
 
 std::vector<IptablesRule> IptablesFirewall::PortRules(
-    const std::string& bridge, const PortMapping& mapping) {
+    const std::string& bridge, const PortMapping& mapping) const {
   const std::string proto(ProtocolName(mapping.protocol));
   std::vector<std::string> dnat;
   if (!mapping.host_ip.IsUnspecified()) {
@@ -95,34 +112,42 @@ std::vector<IptablesRule> IptablesFirewall::PortRules(
     dnat.push_back(std::move(arg));
   }
   return {
-      {"nat", kBerthChain, std::move(dnat)},
+      {"nat", chains_.nat, std::move(dnat)},
       {"filter",
-       kBerthChain,
+       chains_.filter,
        {"-d", Host(mapping.container_ip), "!", "-i", bridge, "-o", bridge, "-p",
         proto, "-m", proto, "--dport", absl::StrCat(mapping.container_port),
         "-j", "ACCEPT"}},
   };
 }
 
-std::vector<IptablesRule> IptablesFirewall::LinkRules(const std::string& bridge,
-                                                      const LinkRule& link) {
+std::vector<IptablesRule> IptablesFirewall::LinkRules(
+    const std::string& bridge, const LinkRule& link) const {
   const std::string proto(ProtocolName(link.protocol));
   const std::string port = absl::StrCat(link.port);
   return {
       {"filter",
-       kBerthChain,
+       chains_.filter,
        {"-s", Host(link.parent), "-d", Host(link.child), "-i", bridge, "-o",
         bridge, "-p", proto, "-m", proto, "--dport", port, "-j", "ACCEPT"}},
       {"filter",
-       kBerthChain,
+       chains_.filter,
        {"-s", Host(link.child), "-d", Host(link.parent), "-i", bridge, "-o",
         bridge, "-p", proto, "-m", proto, "--sport", port, "-j", "ACCEPT"}},
   };
 }
 
-std::string IptablesFirewall::InitInput(const BridgePolicy& policy,
-                                        const std::vector<PortMapping>& ports,
-                                        const std::vector<LinkRule>& links) {
+std::vector<std::pair<std::string, std::string>> IptablesFirewall::Chains()
+    const {
+  return {{"nat", chains_.nat},
+          {"nat", chains_.postrouting},
+          {"filter", chains_.filter},
+          {"filter", chains_.forward}};
+}
+
+std::string IptablesFirewall::InitInput(
+    const BridgePolicy& policy, const std::vector<PortMapping>& ports,
+    const std::vector<LinkRule>& links) const {
   std::vector<std::pair<IptablesRule, std::string>> lines;
   for (IptablesRule& rule : PolicyRules(policy)) {
     lines.emplace_back(std::move(rule), "-A");
@@ -139,11 +164,7 @@ std::string IptablesFirewall::InitInput(const BridgePolicy& policy,
       lines.emplace_back(std::move(rule), "-A");
     }
   }
-  return RestoreInput({{"nat", kBerthChain},
-                       {"nat", kBerthPostroutingChain},
-                       {"filter", kBerthChain},
-                       {"filter", kBerthForwardChain}},
-                      lines);
+  return RestoreInput(Chains(), lines);
 }
 
 absl::Status IptablesFirewall::EnsureJump(const IptablesRule& jump,
@@ -189,6 +210,37 @@ absl::Status IptablesFirewall::Init(const BridgePolicy& policy,
   policy_ = policy;
   ports_ = ports;
   links_ = links;
+  return absl::OkStatus();
+}
+
+absl::Status IptablesFirewall::Remove() {
+  absl::MutexLock lock(&mu_);
+  for (const IptablesRule& jump : JumpRules()) {
+    std::vector<std::string> args = {"-t", jump.table, "-D", jump.chain};
+    args.insert(args.end(), jump.spec.begin(), jump.spec.end());
+    BERTH_ASSIGN_OR_RETURN(CommandResult deleted, runner_->Iptables(args));
+    // 1: not there (a half-made network); fine.
+    if (deleted.exit_code != 0 && deleted.exit_code != 1) {
+      return absl::InternalError(
+          absl::StrCat("iptables -t ", jump.table, " -D ", jump.chain,
+                       " failed (exit status ", deleted.exit_code,
+                       "): ", absl::StripAsciiWhitespace(deleted.err)));
+    }
+  }
+  for (const auto& [table, chain] : Chains()) {
+    for (const char* op : {"-F", "-X"}) {
+      BERTH_ASSIGN_OR_RETURN(CommandResult done,
+                             runner_->Iptables({"-t", table, op, chain}));
+      if (done.exit_code != 0 && done.exit_code != 1) {
+        return absl::InternalError(absl::StrCat(
+            "iptables -t ", table, " ", op, " ", chain, " failed (exit status ",
+            done.exit_code, "): ", absl::StripAsciiWhitespace(done.err)));
+      }
+    }
+  }
+  policy_.reset();
+  ports_.clear();
+  links_.clear();
   return absl::OkStatus();
 }
 

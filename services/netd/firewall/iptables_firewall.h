@@ -17,6 +17,20 @@ inline constexpr char kBerthChain[] = "BERTH";
 inline constexpr char kBerthForwardChain[] = "BERTH-FORWARD";
 inline constexpr char kBerthPostroutingChain[] = "BERTH-POSTROUTING";
 
+// The chains one network's rules live in: berth's own for the default
+// bridge, suffixed ones for each user-defined network, so that a network
+// can be set up and torn down without touching another's rules.
+struct IptablesChains {
+  std::string nat = kBerthChain;
+  std::string filter = kBerthChain;
+  std::string forward = kBerthForwardChain;
+  std::string postrouting = kBerthPostroutingChain;
+
+  // "BERTH-<suffix>", "BERTH-FORWARD-<suffix>", ...: at most 28
+  // characters with an 8-character suffix.
+  static IptablesChains WithSuffix(const std::string& suffix);
+};
+
 // One iptables rule: `-A chain spec...` in `table`.
 struct IptablesRule {
   std::string table;
@@ -43,8 +57,12 @@ struct IptablesRule {
 //   filter BERTH-FORWARD  -o BRIDGE -m conntrack --ctstate
 //                         RELATED,ESTABLISHED -j ACCEPT
 //                         -o BRIDGE -j BERTH
-//                         -i BRIDGE ! -o BRIDGE -j ACCEPT
 //                         -i BRIDGE -o BRIDGE -j ACCEPT|DROP        (--icc)
+//                         -i BRIDGE -o OTHER -j DROP  (per isolated bridge)
+//                         -i BRIDGE ! -o BRIDGE -j ACCEPT
+//                         (an --internal network instead: -i BRIDGE -o
+//                         BRIDGE -j ACCEPT, -i BRIDGE -j DROP, -o BRIDGE -j
+//                         DROP, and no MASQUERADE)
 //   filter BERTH        links (newest first): -s A/32 -d B/32 -i BRIDGE
 //                       -o BRIDGE -p P -m P --dport PORT -j ACCEPT and the
 //                       reply rule with --sport; then per published port:
@@ -59,7 +77,8 @@ struct IptablesRule {
 // idempotent without asking iptables. Thread-safe.
 class IptablesFirewall final : public Firewall {
  public:
-  explicit IptablesFirewall(IptablesRunner* runner) : runner_(runner) {}
+  explicit IptablesFirewall(IptablesRunner* runner, IptablesChains chains = {})
+      : runner_(runner), chains_(std::move(chains)) {}
 
   absl::Status Init(const BridgePolicy& policy,
                     const std::vector<PortMapping>& ports,
@@ -68,26 +87,30 @@ class IptablesFirewall final : public Firewall {
   absl::Status RemovePortMapping(const PortMapping& mapping) override;
   absl::Status AddLink(const LinkRule& link) override;
   absl::Status RemoveLink(const LinkRule& link) override;
+  // Deletes the jumps, then empties and deletes the chains.
+  absl::Status Remove() override;
 
   // The rules, for tests and for the curious.
-  static std::vector<IptablesRule> JumpRules();
-  static std::vector<IptablesRule> PolicyRules(const BridgePolicy& policy);
+  std::vector<IptablesRule> JumpRules() const;
+  std::vector<IptablesRule> PolicyRules(const BridgePolicy& policy) const;
   // DNAT, then the filter accept.
-  static std::vector<IptablesRule> PortRules(const std::string& bridge,
-                                             const PortMapping& mapping);
+  std::vector<IptablesRule> PortRules(const std::string& bridge,
+                                      const PortMapping& mapping) const;
   // Forward, then reply.
-  static std::vector<IptablesRule> LinkRules(const std::string& bridge,
-                                             const LinkRule& link);
+  std::vector<IptablesRule> LinkRules(const std::string& bridge,
+                                      const LinkRule& link) const;
   // The whole iptables-restore input Init feeds.
-  static std::string InitInput(const BridgePolicy& policy,
-                               const std::vector<PortMapping>& ports,
-                               const std::vector<LinkRule>& links);
+  std::string InitInput(const BridgePolicy& policy,
+                        const std::vector<PortMapping>& ports,
+                        const std::vector<LinkRule>& links) const;
 
  private:
   absl::Status EnsureJump(const IptablesRule& jump, bool first);
   absl::Status NeedPolicy() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::vector<std::pair<std::string, std::string>> Chains() const;
 
   IptablesRunner* const runner_;
+  const IptablesChains chains_;
   absl::Mutex mu_;
   std::optional<BridgePolicy> policy_ ABSL_GUARDED_BY(mu_);
   std::vector<PortMapping> ports_ ABSL_GUARDED_BY(mu_);

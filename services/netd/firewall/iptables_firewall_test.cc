@@ -99,8 +99,8 @@ TEST(IptablesFirewallTest, InitRewritesBerthsChainsAndAddsMissingJumps) {
             "-A BERTH-FORWARD -o berth0 -m conntrack --ctstate "
             "RELATED,ESTABLISHED -j ACCEPT\n"
             "-A BERTH-FORWARD -o berth0 -j BERTH\n"
-            "-A BERTH-FORWARD -i berth0 ! -o berth0 -j ACCEPT\n"
             "-A BERTH-FORWARD -i berth0 -o berth0 -j DROP\n"
+            "-A BERTH-FORWARD -i berth0 ! -o berth0 -j ACCEPT\n"
             "-A BERTH -s 172.17.0.2/32 -d 172.17.0.3/32 -i berth0 -o berth0 "
             "-p udp -m udp --dport 53 -j ACCEPT\n"
             "-A BERTH -s 172.17.0.3/32 -d 172.17.0.2/32 -i berth0 -o berth0 "
@@ -127,7 +127,8 @@ TEST(IptablesFirewallTest, InitRewritesBerthsChainsAndAddsMissingJumps) {
 }
 
 TEST(IptablesFirewallTest, PolicyFollowsIccAndMasquerade) {
-  std::string input = IptablesFirewall::InitInput(
+  FakeRunner runner;
+  std::string input = IptablesFirewall(&runner).InitInput(
       Policy(/*icc=*/true, /*masquerade=*/false), {}, {});
   EXPECT_THAT(input, HasSubstr("-A BERTH-FORWARD -i berth0 -o berth0 -j "
                                "ACCEPT\n"));
@@ -204,6 +205,70 @@ TEST(IptablesFirewallTest, LinksAreInsertedAtTheTopBothWays) {
   ASSERT_TRUE(firewall.RemoveLink(Db()).ok());
   ASSERT_EQ(runner.calls.size(), 2u);
   EXPECT_THAT(runner.calls[1], HasSubstr("-D BERTH -s 172.17.0.2/32"));
+}
+
+TEST(IptablesFirewallTest, AUserNetworkHasChainsOfItsOwnAndGoesWhole) {
+  FakeRunner runner;
+  IptablesFirewall firewall(&runner, IptablesChains::WithSuffix("1a2b3c4d"));
+  BridgePolicy policy;
+  policy.bridge = "br-1a2b3c4d5e6f";
+  policy.subnet = *Ipv4Prefix::Parse("172.18.0.1/16");
+  policy.isolated_from = {"br+", "berth0"};
+  EXPECT_EQ(firewall.InitInput(policy, {}, {}),
+            "*nat\n"
+            ":BERTH-1a2b3c4d - [0:0]\n"
+            ":BERTH-POSTROUTING-1a2b3c4d - [0:0]\n"
+            "-A BERTH-POSTROUTING-1a2b3c4d -s 172.18.0.0/16 ! -o "
+            "br-1a2b3c4d5e6f -j MASQUERADE\n"
+            "COMMIT\n"
+            "*filter\n"
+            ":BERTH-1a2b3c4d - [0:0]\n"
+            ":BERTH-FORWARD-1a2b3c4d - [0:0]\n"
+            "-A BERTH-FORWARD-1a2b3c4d -o br-1a2b3c4d5e6f -m conntrack "
+            "--ctstate RELATED,ESTABLISHED -j ACCEPT\n"
+            "-A BERTH-FORWARD-1a2b3c4d -o br-1a2b3c4d5e6f -j BERTH-1a2b3c4d\n"
+            "-A BERTH-FORWARD-1a2b3c4d -i br-1a2b3c4d5e6f -o br-1a2b3c4d5e6f "
+            "-j ACCEPT\n"
+            "-A BERTH-FORWARD-1a2b3c4d -i br-1a2b3c4d5e6f -o br+ -j DROP\n"
+            "-A BERTH-FORWARD-1a2b3c4d -i br-1a2b3c4d5e6f -o berth0 -j DROP\n"
+            "-A BERTH-FORWARD-1a2b3c4d -i br-1a2b3c4d5e6f ! -o "
+            "br-1a2b3c4d5e6f -j ACCEPT\n"
+            "COMMIT\n");
+  policy.internal = true;
+  EXPECT_EQ(firewall.InitInput(policy, {}, {}),
+            "*nat\n"
+            ":BERTH-1a2b3c4d - [0:0]\n"
+            ":BERTH-POSTROUTING-1a2b3c4d - [0:0]\n"
+            "COMMIT\n"
+            "*filter\n"
+            ":BERTH-1a2b3c4d - [0:0]\n"
+            ":BERTH-FORWARD-1a2b3c4d - [0:0]\n"
+            "-A BERTH-FORWARD-1a2b3c4d -i br-1a2b3c4d5e6f -o br-1a2b3c4d5e6f "
+            "-j ACCEPT\n"
+            "-A BERTH-FORWARD-1a2b3c4d -i br-1a2b3c4d5e6f -j DROP\n"
+            "-A BERTH-FORWARD-1a2b3c4d -o br-1a2b3c4d5e6f -j DROP\n"
+            "COMMIT\n");
+  ASSERT_TRUE(firewall.Init(policy, {}, {}).ok());
+  runner.calls.clear();
+  ASSERT_TRUE(firewall.Remove().ok());
+  EXPECT_THAT(
+      runner.calls,
+      ElementsAre(
+          "iptables -t nat -D PREROUTING -m addrtype --dst-type LOCAL "
+          "-j BERTH-1a2b3c4d",
+          "iptables -t nat -D OUTPUT ! -d 127.0.0.0/8 -m addrtype "
+          "--dst-type LOCAL -j BERTH-1a2b3c4d",
+          "iptables -t nat -D POSTROUTING -j BERTH-POSTROUTING-1a2b3c4d",
+          "iptables -t filter -D FORWARD -j BERTH-FORWARD-1a2b3c4d",
+          "iptables -t nat -F BERTH-1a2b3c4d",
+          "iptables -t nat -X BERTH-1a2b3c4d",
+          "iptables -t nat -F BERTH-POSTROUTING-1a2b3c4d",
+          "iptables -t nat -X BERTH-POSTROUTING-1a2b3c4d",
+          "iptables -t filter -F BERTH-1a2b3c4d",
+          "iptables -t filter -X BERTH-1a2b3c4d",
+          "iptables -t filter -F BERTH-FORWARD-1a2b3c4d",
+          "iptables -t filter -X BERTH-FORWARD-1a2b3c4d"));
+  EXPECT_TRUE(absl::IsFailedPrecondition(firewall.AddPortMapping(Web())));
 }
 
 TEST(IptablesFirewallTest, NullFirewallTouchesNothing) {
