@@ -34,6 +34,12 @@ std::string RandomId() {
   return id;
 }
 
+// RFC 3339 with nanoseconds and "Z", as Docker shows times.
+std::string Now() {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", absl::Now(),
+                          absl::UTCTimeZone());
+}
+
 bool IsBuiltinName(const std::string& name) {
   return name == "bridge" || name == "host" || name == "none" ||
          name == "default";
@@ -76,8 +82,7 @@ absl::Status NetworkManager::LoadBuiltins() {
   }
   if (builtins.networks_size() != 3) {
     builtins.Clear();
-    std::string created =
-        absl::FormatTime(absl::RFC3339_full, absl::Now(), absl::UTCTimeZone());
+    std::string created = Now();
     for (auto [name, driver] :
          {std::pair{"bridge", "bridge"}, {"host", "host"}, {"none", "null"}}) {
       v1::Network* net = builtins.add_networks();
@@ -325,8 +330,7 @@ absl::StatusOr<v1::Network> NetworkManager::Create(
   info.set_id(RandomId());
   info.set_name(name);
   info.set_driver("bridge");
-  info.set_created(
-      absl::FormatTime(absl::RFC3339_full, absl::Now(), absl::UTCTimeZone()));
+  info.set_created(Now());
   info.set_internal(config.internal());
   info.set_attachable(config.attachable());
   info.set_subnet(subnet->ToString());
@@ -509,15 +513,18 @@ absl::Status NetworkManager::ReleaseInterface(
     return net->core->ReleaseInterface(request.container_id());
   }
   std::vector<std::shared_ptr<Net>> all;
+  std::shared_ptr<Net> bridge;
   {
     absl::MutexLock lock(&mu_);
-    BERTH_RETURN_IF_ERROR(FindLocked("").status());
+    BERTH_ASSIGN_OR_RETURN(bridge, FindLocked(""));
     for (const auto& [id, net] : networks_) all.push_back(net);
   }
   absl::Status error;
   for (const std::shared_ptr<Net>& net : all) {
     if (net->core == nullptr) continue;
-    if (net != all.front() && !net->core->HasEndpoint(request.container_id())) {
+    // The default bridge always: it also frees an address left without
+    // an endpoint.
+    if (net != bridge && !net->core->HasEndpoint(request.container_id())) {
       continue;
     }
     absl::Status released = net->core->ReleaseInterface(request.container_id());

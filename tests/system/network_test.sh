@@ -197,9 +197,68 @@ test_restart_keeps_rules_and_removal_leaves_nothing() {
   assert_eq "$(rules)" "$baseline"
 }
 
+test_user_networks() {
+  start_with_busybox
+  docker network create app >/dev/null
+  docker network create --subnet 10.123.0.0/24 --gateway 10.123.0.254 --internal \
+    --label tier=back back >/dev/null
+  assert_eq "$(docker network ls --format '{{.Name}}' | sort | tr '\n' ' ')" "app back bridge host none "
+  assert_eq "$(docker network inspect -f '{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}} {{.Internal}} {{.Labels.tier}}' back)" \
+    "10.123.0.0/24 10.123.0.254 true back"
+  assert_eq "$(docker network ls -q --filter label=tier=back | wc -l)" 1
+  local out app_id
+  app_id=$(docker network inspect -f '{{.Id}}' app)
+  out=$(docker network create app 2>&1) && fail "a duplicate network name was accepted"
+  assert_contains "$out" "network with name app already exists"
+  out=$(docker network create --subnet 10.123.0.128/25 other 2>&1) && fail "an overlapping subnet was accepted"
+  assert_contains "$out" "overlaps"
+  out=$(docker network rm bridge 2>&1) && fail "the default bridge was removed"
+  assert_contains "$out" "pre-defined network"
+  # Name resolution on the user network, by name and alias.
+  serve db --network app --network-alias database >/dev/null
+  wait_for "db on app" 10 sh -c "docker run --rm --network app busybox sh -c 'timeout 1 wget -q -O- http://db/' >/dev/null 2>&1"
+  assert_eq "$(fetch_from_container database --network app)" "hello from db"
+  # connect: a container on the default bridge joins app as eth1, and both
+  # sides resolve each other.
+  docker run -d --name web busybox sleep 300 >/dev/null
+  [ -z "$(fetch_from_container "$(docker inspect -f '{{.NetworkSettings.Networks.app.IPAddress}}' db)")" ] ||
+    fail "a container on the default bridge reached a user network"
+  docker network connect --alias front app web
+  assert_eq "$(docker exec web sh -c 'timeout 3 wget -q -O- http://db/')" "hello from db"
+  assert_contains "$(docker exec web sh -c 'ip -o addr show eth1')" "inet 172."
+  assert_contains "$(docker exec db cat /etc/hosts)" "front"
+  assert_eq "$(docker network inspect -f '{{len .Containers}}' app)" 2
+  out=$(docker network rm app 2>&1) && fail "a network in use was removed"
+  assert_contains "$out" "has active endpoints"
+  # --internal: no way out, not even a default route.
+  docker run -d --name inner --network back busybox sleep 300 >/dev/null
+  assert_not_contains "$(docker exec inner sh -c 'ip route')" "default"
+  assert_eq "$(docker exec inner sh -c 'ip -o -4 addr show eth0' | awk '{print $4}')" "10.123.0.1/24"
+  # disconnect: the interface and the names go.
+  docker network disconnect app web
+  assert_not_contains "$(docker exec web sh -c 'ip -o link')" "eth1"
+  assert_not_contains "$(docker exec web cat /etc/hosts)" "db"
+  assert_not_contains "$(docker exec db cat /etc/hosts)" "front"
+  # Networks outlive a berthd restart, with the same IDs.
+  docker rm -f web inner db >/dev/null
+  kill "$BERTHD_PID"
+  wait_for "berthd to stop" 20 sh -c "! kill -0 $BERTHD_PID 2>/dev/null"
+  start_berthd
+  assert_eq "$(docker network inspect -f '{{.Id}}' app)" "$app_id"
+  assert_eq "$(docker run --rm --network app busybox sh -c 'ip -o -4 addr show eth0' | awk '{print $4}' | cut -d. -f1-2)" "172.18"
+  # rm and prune leave no bridge, chain or state behind.
+  docker network rm app >/dev/null
+  assert_eq "$(docker network prune -f | tr '\n' ' ')" "Deleted Networks: back  "
+  assert_eq "$(docker network ls --format '{{.Name}}' | sort | tr '\n' ' ')" "bridge host none "
+  assert_eq "$(in_netns ip -o link show type bridge | grep -c br-)" 0
+  assert_eq "$(in_netns iptables-save | grep -c 'BERTH-[0-9a-f]\{8\}')" 0
+  assert_eq "$(ls "$DATA/network/networks")" ""
+}
+
 run_test bridge_addresses_and_modes test_bridge_addresses_and_modes
 run_test dns_and_hosts_files test_dns_and_hosts_files
 run_test published_ports test_published_ports
 run_test icc_false_and_links test_icc_false_and_links
 run_test restart_keeps_rules_and_removal_leaves_nothing test_restart_keeps_rules_and_removal_leaves_nothing
+run_test user_networks test_user_networks
 finish

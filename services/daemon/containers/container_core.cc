@@ -184,13 +184,7 @@ absl::Status ValidateHostConfig(const v1::HostConfig& host) {
     return absl::InvalidArgumentError(
         "can't create 'AutoRemove' container with restart policy");
   }
-  const std::string& network = host.network_mode();
-  if (!network.empty() && network != "default" && network != "none" &&
-      network != "host" && network != kBridgeNetwork &&
-      !absl::StartsWith(network, "container:")) {
-    return absl::NotFoundError(absl::StrCat("network ", network, " not found"));
-  }
-  if (network == "container:") {
+  if (host.network_mode() == "container:") {
     return absl::InvalidArgumentError(
         "invalid network mode: container: needs a container name or ID");
   }
@@ -267,15 +261,51 @@ bool Running(const v1::ContainerDetail& detail) {
          detail.state().status() == "paused";
 }
 
-// The container gets an interface on berth-netd's bridge.
+// On the default bridge, where links live.
 bool OnBridge(const v1::HostConfig& host) {
   return host.network_mode() == kBridgeNetwork;
 }
 
-// The container makes a network namespace of its own (bridge, none).
+// The container makes a network namespace of its own (bridge, none, a
+// user network).
 bool OwnsNetns(const v1::HostConfig& host) {
   return host.network_mode() != "host" &&
          !absl::StartsWith(host.network_mode(), "container:");
+}
+
+// Its interfaces come from berth-netd (the bridge or a user network).
+bool UsesNetd(const v1::HostConfig& host) {
+  return OwnsNetns(host) && host.network_mode() != "none";
+}
+
+// Docker's built-in network modes, which berth-netd does not manage
+// (the default bridge aside).
+bool IsBuiltinMode(const std::string& mode) {
+  return mode == kBridgeNetwork || mode == "none" || mode == "host" ||
+         absl::StartsWith(mode, "container:");
+}
+
+// The user networks a container is on, whose members' hosts files name it.
+std::vector<std::string> UserNetworks(const v1::ContainerDetail& detail) {
+  std::vector<std::string> networks;
+  for (const auto& [network, endpoint] : detail.network_settings().networks()) {
+    if (!IsBuiltinMode(network)) networks.push_back(network);
+  }
+  return networks;
+}
+
+absl::Status OverwriteFile(const std::string& path,
+                           const std::string& contents) {
+  UniqueFd fd(open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
+  if (!fd.valid()) return ErrnoStatus(errno, absl::StrCat("open ", path));
+  size_t done = 0;
+  while (done < contents.size()) {
+    ssize_t n = write(fd.get(), contents.data() + done, contents.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoStatus(errno, absl::StrCat("write ", path));
+    done += n;
+  }
+  return absl::OkStatus();
 }
 
 // Matches a `docker ps --filter` value set against one container.
@@ -528,7 +558,20 @@ absl::StatusOr<v1::CreateContainerReply> ContainerCore::Create(
   }
   // Malformed -p bindings are refused now rather than at start.
   BERTH_RETURN_IF_ERROR(PortsToPublish(detail).status());
-  if (!absl::StartsWith(host.network_mode(), "container:")) {
+  if (!IsBuiltinMode(host.network_mode())) {
+    BERTH_ASSIGN_OR_RETURN(v1::Network network,
+                           network_->Lookup(host.network_mode()));
+    host.set_network_mode(network.name());
+    v1::EndpointSettings& endpoint =
+        (*detail.mutable_network_settings()
+              ->mutable_networks())[network.name()];
+    endpoint.set_network_id(network.id());
+    for (const auto& [name, given] : request.endpoints()) {
+      if (name == network.name() || name == network.id()) {
+        *endpoint.mutable_aliases() = given.aliases();
+      }
+    }
+  } else if (!absl::StartsWith(host.network_mode(), "container:")) {
     (*detail.mutable_network_settings()
           ->mutable_networks())[host.network_mode()]
         .set_network_id(host.network_mode());
@@ -725,6 +768,24 @@ absl::Status ContainerCore::PrepareFiles(
   // Rebuilt at every start: no fsyncs for them.
   BERTH_RETURN_IF_ERROR(
       WriteFileAtomic(detail.hostname_path(), hostname + "\n", 0644, false));
+  BERTH_RETURN_IF_ERROR(WriteFileAtomic(
+      detail.hosts_path(), HostsContent(entry, links), 0644, false));
+  const v1::HostConfig& host = detail.host_config();
+  DnsSettings dns;
+  dns.nameservers.assign(host.dns().begin(), host.dns().end());
+  dns.search.assign(host.dns_search().begin(), host.dns_search().end());
+  dns.options.assign(host.dns_options().begin(), host.dns_options().end());
+  // berthd's --dns and --dns-search, when the container sets none.
+  if (dns.nameservers.empty()) dns.nameservers = options_.dns;
+  if (dns.search.empty()) dns.search = options_.dns_search;
+  std::string resolv =
+      ContainerResolvConf(ReadFile("/etc/resolv.conf").value_or(""), dns);
+  return WriteFileAtomic(detail.resolv_conf_path(), resolv, 0644, false);
+}
+
+std::string ContainerCore::HostsContent(const Entry& entry,
+                                        const std::vector<LinkedChild>& links) {
+  const v1::ContainerDetail& detail = entry.detail;
   std::string hosts =
       "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
       "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\t"
@@ -738,23 +799,136 @@ absl::Status ContainerCore::PrepareFiles(
   for (const LinkedChild& link : links) {
     absl::StrAppend(&hosts, LinkHostsLine(link));
   }
-  for (const auto& [network, endpoint] : detail.network_settings().networks()) {
+  const auto& networks = detail.network_settings().networks();
+  for (const auto& [network, endpoint] : networks) {
     if (endpoint.ip_address().empty()) continue;
-    absl::StrAppend(&hosts, endpoint.ip_address(), "\t", hostname, "\n");
+    absl::StrAppend(&hosts, endpoint.ip_address(), "\t",
+                    detail.config().hostname(), "\n");
   }
-  BERTH_RETURN_IF_ERROR(
-      WriteFileAtomic(detail.hosts_path(), hosts, 0644, false));
-  const v1::HostConfig& host = detail.host_config();
-  DnsSettings dns;
-  dns.nameservers.assign(host.dns().begin(), host.dns().end());
-  dns.search.assign(host.dns_search().begin(), host.dns_search().end());
-  dns.options.assign(host.dns_options().begin(), host.dns_options().end());
-  // berthd's --dns and --dns-search, when the container sets none.
-  if (dns.nameservers.empty()) dns.nameservers = options_.dns;
-  if (dns.search.empty()) dns.search = options_.dns_search;
-  std::string resolv =
-      ContainerResolvConf(ReadFile("/etc/resolv.conf").value_or(""), dns);
-  return WriteFileAtomic(detail.resolv_conf_path(), resolv, 0644, false);
+  // Name resolution on user networks (berth keeps hosts files rather than
+  // running a DNS server): every other running container on a network
+  // this one shares, by name, aliases and short ID.
+  for (const auto& [id, other] : containers_) {
+    if (other.get() == &entry || !Running(other->detail)) continue;
+    for (const auto& [network, theirs] :
+         other->detail.network_settings().networks()) {
+      auto mine = networks.find(network);
+      if (network == kBridgeNetwork || mine == networks.end() ||
+          mine->second.ip_address().empty() || theirs.ip_address().empty()) {
+        continue;
+      }
+      absl::StrAppend(&hosts, theirs.ip_address(), "\t",
+                      absl::StripPrefix(other->detail.name(), "/"));
+      for (const std::string& alias : theirs.aliases()) {
+        absl::StrAppend(&hosts, " ", alias);
+      }
+      absl::StrAppend(&hosts, " ", id.substr(0, 12), "\n");
+    }
+  }
+  return hosts;
+}
+
+void ContainerCore::RefreshHosts(const std::vector<std::string>& networks) {
+  for (const auto& [id, entry] : containers_) {
+    if (!Running(entry->detail)) continue;
+    const auto& mine = entry->detail.network_settings().networks();
+    bool member = std::any_of(
+        networks.begin(), networks.end(),
+        [&](const std::string& network) { return mine.contains(network); });
+    if (!member) continue;
+    std::vector<LinkedChild> links =
+        LinkedChildren(entry->detail).value_or(std::vector<LinkedChild>());
+    // In place: the running container has the file bind-mounted, and a
+    // rename would leave it the old one.
+    absl::Status written =
+        OverwriteFile(entry->detail.hosts_path(), HostsContent(*entry, links));
+    if (!written.ok()) {
+      LOG(WARNING) << "container " << id.substr(0, 12) << ": " << written;
+    }
+  }
+}
+
+absl::Status ContainerCore::ConnectNetwork(
+    const v1::NetworkConnectRequest& request) {
+  // Asked before the lock: it is a call to berth-netd.
+  BERTH_ASSIGN_OR_RETURN(v1::Network network,
+                         network_->Lookup(request.network()));
+  absl::MutexLock lock(&mu_);
+  BERTH_ASSIGN_OR_RETURN(std::shared_ptr<Entry> entry,
+                         Find(request.container()));
+  v1::ContainerDetail& detail = entry->detail;
+  if (!UsesNetd(detail.host_config()) || network.driver() != "bridge") {
+    return absl::PermissionDeniedError(
+        "container sharing network namespace with another container or host "
+        "cannot be connected to any other network");
+  }
+  auto& networks = *detail.mutable_network_settings()->mutable_networks();
+  if (networks.contains(network.name())) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "endpoint with name ", absl::StripPrefix(detail.name(), "/"),
+        " already exists in network ", network.name()));
+  }
+  v1::EndpointSettings endpoint;
+  endpoint.set_network_id(network.id());
+  *endpoint.mutable_aliases() = request.aliases();
+  if (Running(detail) && !entry->netns.empty()) {
+    // The first free ethN.
+    int next = 0;
+    for (const auto& [name, other] : networks) {
+      int n = 0;
+      if (absl::SimpleAtoi(absl::StripPrefix(other.interface_name(), "eth"),
+                           &n)) {
+        next = std::max(next, n + 1);
+      }
+    }
+    BERTH_ASSIGN_OR_RETURN(
+        v1::EndpointSettings attached,
+        network_->Attach(detail, entry->netns, network.name(),
+                         absl::StrCat("eth", next)));
+    *attached.mutable_aliases() = request.aliases();
+    endpoint = std::move(attached);
+  }
+  networks[network.name()] = std::move(endpoint);
+  BERTH_RETURN_IF_ERROR(Persist(*entry));
+  RefreshHosts({network.name()});
+  LOG(INFO) << "container " << detail.id().substr(0, 12) << " connected to "
+            << network.name();
+  return absl::OkStatus();
+}
+
+absl::Status ContainerCore::DisconnectNetwork(
+    const v1::NetworkConnectRequest& request) {
+  absl::StatusOr<v1::Network> network = network_->Lookup(request.network());
+  // --force goes on for a network that is gone already.
+  if (!network.ok() && !request.force()) return network.status();
+  const std::string name = network.ok() ? network->name() : request.network();
+  absl::MutexLock lock(&mu_);
+  BERTH_ASSIGN_OR_RETURN(std::shared_ptr<Entry> entry,
+                         Find(request.container()));
+  v1::ContainerDetail& detail = entry->detail;
+  auto& networks = *detail.mutable_network_settings()->mutable_networks();
+  auto it = networks.find(name);
+  if (it == networks.end() || !UsesNetd(detail.host_config())) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "container ", detail.id(), " is not connected to network ", name));
+  }
+  if (Running(detail) && !it->second.ip_address().empty()) {
+    absl::Status detached = network_->Detach(detail.id(), name);
+    if (!detached.ok() && !request.force()) return detached;
+  }
+  networks.erase(it);
+  BERTH_RETURN_IF_ERROR(Persist(*entry));
+  RefreshHosts({name});
+  if (Running(detail)) {
+    std::vector<LinkedChild> links =
+        LinkedChildren(detail).value_or(std::vector<LinkedChild>());
+    absl::Status written =
+        OverwriteFile(detail.hosts_path(), HostsContent(*entry, links));
+    if (!written.ok()) LOG(WARNING) << written;
+  }
+  LOG(INFO) << "container " << detail.id().substr(0, 12)
+            << " disconnected from " << name;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<LinkedChild>> ContainerCore::LinkedChildren(
@@ -801,7 +975,7 @@ void ContainerCore::ReleaseRuntime(Entry& entry) {
     if (!put.ok()) LOG(WARNING) << "container " << id << ": " << put;
     entry.rootfs_held = false;
   }
-  if (OnBridge(entry.detail.host_config())) {
+  if (UsesNetd(entry.detail.host_config())) {
     absl::Status released = network_->Disconnect(id);
     if (!released.ok()) LOG(WARNING) << "container " << id << ": " << released;
     // As Docker: the networks stay listed, without addresses.
@@ -812,8 +986,10 @@ void ContainerCore::ReleaseRuntime(Entry& entry) {
     for (auto& [network, endpoint] : *settings.mutable_networks()) {
       v1::EndpointSettings kept;
       kept.set_network_id(endpoint.network_id());
+      *kept.mutable_aliases() = endpoint.aliases();
       endpoint = std::move(kept);
     }
+    RefreshHosts(UserNetworks(entry.detail));
   }
   if (!entry.netns.empty()) {
     absl::Status removed = RemoveNetns(entry.netns);
@@ -901,7 +1077,7 @@ absl::Status ContainerCore::StartLocked(std::shared_ptr<Entry> entry) {
       return fail(status);
     }
     paths.netns = entry->netns;
-    if (OnBridge(host)) {
+    if (UsesNetd(host)) {
       absl::StatusOr<std::vector<LinkedChild>> children =
           LinkedChildren(detail);
       if (!children.ok()) return fail(children.status());
@@ -991,6 +1167,7 @@ absl::Status ContainerCore::StartLocked(std::shared_ptr<Entry> entry) {
   state->set_started_at(Rfc3339(NowNs()));
   entry->changed.SignalAll();
   (void)Persist(*entry);
+  RefreshHosts(UserNetworks(detail));
   std::thread(&ContainerCore::Monitor, this, entry, entry->exits).detach();
   LOG(INFO) << "started container " << id.substr(0, 12) << " pid " << *pid;
   return absl::OkStatus();

@@ -119,6 +119,11 @@ class ContainerCore {
   absl::Status Pause(const std::string& name);
   absl::Status Unpause(const std::string& name);
   absl::Status Rename(const v1::RenameRequest& request);
+  // docker network connect / disconnect: at once on a running container
+  // (a new interface, and the hosts files of the network's members), at
+  // its next start otherwise.
+  absl::Status ConnectNetwork(const v1::NetworkConnectRequest& request);
+  absl::Status DisconnectNetwork(const v1::NetworkConnectRequest& request);
   // Removes every stopped container the filters (until, label, label!)
   // select.
   absl::StatusOr<v1::PruneContainersReply> Prune(
@@ -171,6 +176,14 @@ class ContainerCore {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // hostname, hosts (with its own address and its links) and resolv.conf.
   absl::Status PrepareFiles(Entry& entry, const std::vector<LinkedChild>& links)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Its /etc/hosts: localhost, --add-host, links, its own addresses and
+  // the other containers on its user networks.
+  std::string HostsContent(const Entry& entry,
+                           const std::vector<LinkedChild>& links)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Rewrites the hosts files of the running containers on `networks`.
+  void RefreshHosts(const std::vector<std::string>& networks)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The running containers --link names, with their addresses.
   absl::StatusOr<std::vector<LinkedChild>> LinkedChildren(

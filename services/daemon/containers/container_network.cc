@@ -218,40 +218,115 @@ absl::StatusOr<bool> ContainerNetwork::Enabled() {
   return enabled_;
 }
 
+absl::StatusOr<v1::Network> ContainerNetwork::Lookup(const std::string& ref) {
+  if (netd_ == nullptr) {
+    return absl::NotFoundError(absl::StrCat("network ", ref, " not found"));
+  }
+  v1::NetworkRef request;
+  request.set_id(ref);
+  v1::Network reply;
+  grpc::ClientContext context;
+  SetDeadline(context);
+  BERTH_RETURN_IF_ERROR(
+      FromGrpcStatus(netd_->InspectNetwork(&context, request, &reply)));
+  return reply;
+}
+
+absl::StatusOr<v1::EndpointSettings> ContainerNetwork::Attach(
+    const v1::ContainerDetail& container, const std::string& netns,
+    const std::string& network, const std::string& interface_name,
+    std::string* bridge) {
+  if (netd_ == nullptr) {
+    return absl::NotFoundError(absl::StrCat("network ", network, " not found"));
+  }
+  v1::AllocateInterfaceRequest request;
+  request.set_container_id(container.id());
+  request.set_container_name(container.name());
+  request.set_netns_path(netns);
+  request.set_network(network == kBridgeNetwork ? "" : network);
+  request.set_interface_name(interface_name);
+  v1::NetworkInterface interface;
+  grpc::ClientContext context;
+  SetDeadline(context);
+  BERTH_RETURN_IF_ERROR(
+      FromGrpcStatus(netd_->AllocateInterface(&context, request, &interface)));
+  v1::EndpointSettings endpoint;
+  if (auto it = container.network_settings().networks().find(network);
+      it != container.network_settings().networks().end()) {
+    endpoint = it->second;
+  }
+  endpoint.set_network_id(interface.network_id());
+  endpoint.set_endpoint_id(interface.host_interface());
+  endpoint.set_gateway(interface.gateway());
+  endpoint.set_ip_address(interface.ip());
+  endpoint.set_ip_prefix_len(interface.prefix_length());
+  endpoint.set_mac_address(interface.mac_address());
+  endpoint.set_interface_name(interface.interface_name());
+  if (bridge != nullptr) *bridge = interface.bridge();
+  return endpoint;
+}
+
+absl::Status ContainerNetwork::Detach(const std::string& container_id,
+                                      const std::string& network) {
+  if (netd_ == nullptr) return absl::OkStatus();
+  v1::ReleaseInterfaceRequest request;
+  request.set_container_id(container_id);
+  request.set_network(network == kBridgeNetwork ? "" : network);
+  if (request.network().empty()) {
+    // The default bridge by name: "" would release every network.
+    BERTH_ASSIGN_OR_RETURN(v1::Network bridge, Lookup(kBridgeNetwork));
+    request.set_network(bridge.id());
+  }
+  v1::ReleaseInterfaceReply reply;
+  grpc::ClientContext context;
+  SetDeadline(context);
+  return FromGrpcStatus(netd_->ReleaseInterface(&context, request, &reply));
+}
+
 absl::StatusOr<v1::NetworkSettings> ContainerNetwork::Connect(
     const v1::ContainerDetail& container, const std::string& netns,
     const std::vector<LinkedChild>& links) {
   BERTH_ASSIGN_OR_RETURN(std::vector<PortRequest> ports,
                          PortsToPublish(container));
+  const std::string& primary = container.host_config().network_mode();
   v1::NetworkSettings settings;
   settings.set_sandbox_key(netns);
-  v1::EndpointSettings& endpoint =
-      (*settings.mutable_networks())[kBridgeNetwork];
-  endpoint.set_network_id(kBridgeNetwork);
-  BERTH_ASSIGN_OR_RETURN(bool enabled, Enabled());
-  if (!enabled) {
-    if (!ports.empty()) {
-      return absl::FailedPreconditionError(
-          "cannot publish ports: networking is disabled (--bridge=none)");
+  // The --network one is eth0 (with the default route), then the others.
+  std::vector<std::string> names = {primary};
+  for (const auto& [name, endpoint] : container.network_settings().networks()) {
+    if (name != primary) names.push_back(name);
+  }
+  std::sort(names.begin() + 1, names.end());
+  for (const std::string& name : names) {
+    v1::EndpointSettings& endpoint = (*settings.mutable_networks())[name];
+    if (auto it = container.network_settings().networks().find(name);
+        it != container.network_settings().networks().end()) {
+      endpoint.set_network_id(it->second.network_id());
+      *endpoint.mutable_aliases() = it->second.aliases();
     }
-    return settings;
+  }
+  if (primary == kBridgeNetwork) {
+    BERTH_ASSIGN_OR_RETURN(bool enabled, Enabled());
+    if (!enabled) {
+      if (!ports.empty()) {
+        return absl::FailedPreconditionError(
+            "cannot publish ports: networking is disabled (--bridge=none)");
+      }
+      return settings;
+    }
   }
   const std::string& id = container.id();
   auto connect = [&]() -> absl::Status {
-    v1::AllocateInterfaceRequest request;
-    request.set_container_id(id);
-    request.set_netns_path(netns);
-    v1::NetworkInterface interface;
-    grpc::ClientContext context;
-    SetDeadline(context);
-    BERTH_RETURN_IF_ERROR(FromGrpcStatus(
-        netd_->AllocateInterface(&context, request, &interface)));
-    settings.set_bridge(interface.bridge());
-    endpoint.set_endpoint_id(interface.host_interface());
-    endpoint.set_gateway(interface.gateway());
-    endpoint.set_ip_address(interface.ip());
-    endpoint.set_ip_prefix_len(interface.prefix_length());
-    endpoint.set_mac_address(interface.mac_address());
+    for (size_t i = 0; i < names.size(); ++i) {
+      v1::EndpointSettings& endpoint = (*settings.mutable_networks())[names[i]];
+      std::string bridge;
+      BERTH_ASSIGN_OR_RETURN(
+          v1::EndpointSettings attached,
+          Attach(container, netns, names[i], absl::StrCat("eth", i), &bridge));
+      *attached.mutable_aliases() = endpoint.aliases();
+      endpoint = std::move(attached);
+      if (i == 0) settings.set_bridge(bridge);
+    }
     for (const PortRequest& port : ports) {
       v1::AllocatePortRequest allocate;
       allocate.set_container_id(id);
@@ -276,10 +351,12 @@ absl::StatusOr<v1::NetworkSettings> ContainerNetwork::Connect(
       published->set_host_ip(binding.host_ip());
       published->set_host_port(binding.host_port());
     }
+    v1::EndpointSettings& primary_endpoint =
+        (*settings.mutable_networks())[primary];
     for (const LinkedChild& link : links) {
       v1::LinkRequest request;
       request.set_action(v1::LinkRequest::ADD);
-      request.set_parent_ip(interface.ip());
+      request.set_parent_ip(primary_endpoint.ip_address());
       request.set_child_ip(link.ip);
       for (const std::string& port : link.child->config().exposed_ports()) {
         request.add_ports(port);
@@ -289,7 +366,7 @@ absl::StatusOr<v1::NetworkSettings> ContainerNetwork::Connect(
       SetDeadline(link_context);
       BERTH_RETURN_IF_ERROR(
           FromGrpcStatus(netd_->Link(&link_context, request, &reply)));
-      endpoint.add_links(absl::StrCat(
+      primary_endpoint.add_links(absl::StrCat(
           absl::StripPrefix(link.child->name(), "/"), ":", link.alias));
     }
     return absl::OkStatus();
@@ -302,14 +379,14 @@ absl::StatusOr<v1::NetworkSettings> ContainerNetwork::Connect(
     }
     return status;
   }
-  VLOG(1) << "container " << id.substr(0, 12) << " on " << settings.bridge()
-          << " as " << endpoint.ip_address();
+  VLOG(1) << "container " << id.substr(0, 12) << " on " << names.size()
+          << " network(s), " << primary << " as "
+          << settings.networks().at(primary).ip_address();
   return settings;
 }
 
 absl::Status ContainerNetwork::Disconnect(const std::string& container_id) {
-  BERTH_ASSIGN_OR_RETURN(bool enabled, Enabled());
-  if (!enabled) return absl::OkStatus();
+  if (netd_ == nullptr) return absl::OkStatus();
   v1::ReleaseInterfaceRequest request;
   request.set_container_id(container_id);
   v1::ReleaseInterfaceReply reply;

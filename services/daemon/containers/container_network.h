@@ -64,26 +64,39 @@ std::vector<std::string> LinkEnv(const std::string& parent_name,
 // The /etc/hosts line Docker writes for a link: "IP\talias hostname name".
 std::string LinkHostsLine(const LinkedChild& link);
 
-// The container side of berth-netd: a container on the default bridge gets
-// its interface, published ports and link rules at start and gives them
-// back when it stops. Thread-safe.
+// The container side of berth-netd: a container gets an interface on each
+// of its networks (the one --network names as eth0, then the others) with
+// its published ports and link rules at start, and gives them back when it
+// stops. Thread-safe.
 class ContainerNetwork {
  public:
   // `netd` may be null: then there is no bridge, and containers on it get
   // loopback only (as with --bridge=none).
   explicit ContainerNetwork(v1::NetworkService::StubInterface* netd);
 
-  // Plugs the container's namespace `netns` into the bridge. On failure
-  // nothing stays allocated.
+  // A network by name, ID or ID prefix (NotFound: "network X not found").
+  absl::StatusOr<v1::Network> Lookup(const std::string& ref);
+
+  // Plugs the container's namespace `netns` into each network its
+  // settings list. On failure nothing stays allocated.
   absl::StatusOr<v1::NetworkSettings> Connect(
       const v1::ContainerDetail& container, const std::string& netns,
       const std::vector<LinkedChild>& links);
 
-  // Gives back the interface, ports and links; idempotent.
+  // One more network for a running container, as `interface` (eth1...);
+  // `bridge`, when given, gets the network's bridge interface.
+  absl::StatusOr<v1::EndpointSettings> Attach(
+      const v1::ContainerDetail& container, const std::string& netns,
+      const std::string& network, const std::string& interface,
+      std::string* bridge = nullptr);
+  absl::Status Detach(const std::string& container_id,
+                      const std::string& network);
+
+  // Gives back every interface, port and link; idempotent.
   absl::Status Disconnect(const std::string& container_id);
 
  private:
-  // Whether berth-netd runs a bridge, asked once.
+  // Whether berth-netd runs a default bridge, asked once.
   absl::StatusOr<bool> Enabled();
 
   v1::NetworkService::StubInterface* const netd_;

@@ -22,6 +22,7 @@ v1::ContainerDetail Container(const std::string& id) {
   v1::ContainerDetail detail;
   detail.set_id(id);
   detail.set_name("/" + id);
+  detail.mutable_host_config()->set_network_mode(kBridgeNetwork);
   return detail;
 }
 

@@ -147,6 +147,18 @@ grpc::Status ContainerServiceImpl::Rename(grpc::ServerContext*,
   return ToGrpcStatus(core_->Rename(*request));
 }
 
+grpc::Status ContainerServiceImpl::ConnectNetwork(
+    grpc::ServerContext*, const v1::NetworkConnectRequest* request,
+    v1::Empty*) {
+  return ToGrpcStatus(core_->ConnectNetwork(*request));
+}
+
+grpc::Status ContainerServiceImpl::DisconnectNetwork(
+    grpc::ServerContext*, const v1::NetworkConnectRequest* request,
+    v1::Empty*) {
+  return ToGrpcStatus(core_->DisconnectNetwork(*request));
+}
+
 grpc::Status ContainerServiceImpl::Prune(
     grpc::ServerContext*, const v1::PruneContainersRequest* request,
     v1::PruneContainersReply* reply) {

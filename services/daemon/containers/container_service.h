@@ -58,6 +58,12 @@ class ContainerServiceImpl final : public v1::ContainerService::Service {
                        v1::Empty*) override;
   grpc::Status Rename(grpc::ServerContext*, const v1::RenameRequest* request,
                       v1::Empty*) override;
+  grpc::Status ConnectNetwork(grpc::ServerContext*,
+                              const v1::NetworkConnectRequest* request,
+                              v1::Empty*) override;
+  grpc::Status DisconnectNetwork(grpc::ServerContext*,
+                                 const v1::NetworkConnectRequest* request,
+                                 v1::Empty*) override;
   grpc::Status Prune(grpc::ServerContext*,
                      const v1::PruneContainersRequest* request,
                      v1::PruneContainersReply* reply) override;

@@ -215,27 +215,32 @@ absl::Status IptablesFirewall::Init(const BridgePolicy& policy,
 
 absl::Status IptablesFirewall::Remove() {
   absl::MutexLock lock(&mu_);
-  for (const IptablesRule& jump : JumpRules()) {
-    std::vector<std::string> args = {"-t", jump.table, "-D", jump.chain};
-    args.insert(args.end(), jump.spec.begin(), jump.spec.end());
-    BERTH_ASSIGN_OR_RETURN(CommandResult deleted, runner_->Iptables(args));
-    // 1: not there (a half-made network); fine.
-    if (deleted.exit_code != 0 && deleted.exit_code != 1) {
-      return absl::InternalError(
-          absl::StrCat("iptables -t ", jump.table, " -D ", jump.chain,
-                       " failed (exit status ", deleted.exit_code,
-                       "): ", absl::StripAsciiWhitespace(deleted.err)));
+  auto run = [this](std::vector<std::string> args,
+                    bool missing_ok) -> absl::StatusOr<int> {
+    BERTH_ASSIGN_OR_RETURN(CommandResult done, runner_->Iptables(args));
+    if (done.exit_code == 0 || (missing_ok && done.exit_code == 1)) {
+      return done.exit_code;
     }
+    return absl::InternalError(absl::StrCat(
+        "iptables ", absl::StrJoin(args, " "), " failed (exit status ",
+        done.exit_code, "): ", absl::StripAsciiWhitespace(done.err)));
+  };
+  for (const IptablesRule& jump : JumpRules()) {
+    std::vector<std::string> check = {"-t", jump.table, "-C", jump.chain};
+    check.insert(check.end(), jump.spec.begin(), jump.spec.end());
+    BERTH_ASSIGN_OR_RETURN(CommandResult found, runner_->Iptables(check));
+    // Not there (a half-made or half-removed network; 2 when its chain is
+    // gone too): nothing to delete.
+    if (found.exit_code != 0) continue;
+    std::vector<std::string> del = {"-t", jump.table, "-D", jump.chain};
+    del.insert(del.end(), jump.spec.begin(), jump.spec.end());
+    BERTH_RETURN_IF_ERROR(run(del, false).status());
   }
-  for (const auto& [table, chain] : Chains()) {
-    for (const char* op : {"-F", "-X"}) {
-      BERTH_ASSIGN_OR_RETURN(CommandResult done,
-                             runner_->Iptables({"-t", table, op, chain}));
-      if (done.exit_code != 0 && done.exit_code != 1) {
-        return absl::InternalError(absl::StrCat(
-            "iptables -t ", table, " ", op, " ", chain, " failed (exit status ",
-            done.exit_code, "): ", absl::StripAsciiWhitespace(done.err)));
-      }
+  // Every chain emptied before any is deleted: they refer to each other.
+  // 1: the chain is not there.
+  for (const char* op : {"-F", "-X"}) {
+    for (const auto& [table, chain] : Chains()) {
+      BERTH_RETURN_IF_ERROR(run({"-t", table, op, chain}, true).status());
     }
   }
   policy_.reset();

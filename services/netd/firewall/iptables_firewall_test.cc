@@ -250,23 +250,30 @@ TEST(IptablesFirewallTest, AUserNetworkHasChainsOfItsOwnAndGoesWhole) {
             "COMMIT\n");
   ASSERT_TRUE(firewall.Init(policy, {}, {}).ok());
   runner.calls.clear();
+  // Two of the jumps are there; the others went already.
+  runner.existing = {
+      "-t nat -C POSTROUTING -j BERTH-POSTROUTING-1a2b3c4d",
+      "-t filter -C FORWARD -j BERTH-FORWARD-1a2b3c4d",
+  };
   ASSERT_TRUE(firewall.Remove().ok());
   EXPECT_THAT(
       runner.calls,
       ElementsAre(
-          "iptables -t nat -D PREROUTING -m addrtype --dst-type LOCAL "
+          "iptables -t nat -C PREROUTING -m addrtype --dst-type LOCAL "
           "-j BERTH-1a2b3c4d",
-          "iptables -t nat -D OUTPUT ! -d 127.0.0.0/8 -m addrtype "
+          "iptables -t nat -C OUTPUT ! -d 127.0.0.0/8 -m addrtype "
           "--dst-type LOCAL -j BERTH-1a2b3c4d",
+          "iptables -t nat -C POSTROUTING -j BERTH-POSTROUTING-1a2b3c4d",
           "iptables -t nat -D POSTROUTING -j BERTH-POSTROUTING-1a2b3c4d",
+          "iptables -t filter -C FORWARD -j BERTH-FORWARD-1a2b3c4d",
           "iptables -t filter -D FORWARD -j BERTH-FORWARD-1a2b3c4d",
           "iptables -t nat -F BERTH-1a2b3c4d",
-          "iptables -t nat -X BERTH-1a2b3c4d",
           "iptables -t nat -F BERTH-POSTROUTING-1a2b3c4d",
-          "iptables -t nat -X BERTH-POSTROUTING-1a2b3c4d",
           "iptables -t filter -F BERTH-1a2b3c4d",
-          "iptables -t filter -X BERTH-1a2b3c4d",
           "iptables -t filter -F BERTH-FORWARD-1a2b3c4d",
+          "iptables -t nat -X BERTH-1a2b3c4d",
+          "iptables -t nat -X BERTH-POSTROUTING-1a2b3c4d",
+          "iptables -t filter -X BERTH-1a2b3c4d",
           "iptables -t filter -X BERTH-FORWARD-1a2b3c4d"));
   EXPECT_TRUE(absl::IsFailedPrecondition(firewall.AddPortMapping(Web())));
 }
