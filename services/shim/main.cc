@@ -29,11 +29,21 @@ int Fail(const absl::Status& status) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: berth-shim BUNDLE (started by berth-daemon)\n");
+  bool detach = argc == 3 && std::string(argv[1]) == "--detach";
+  if (argc != 2 && !detach) {
+    fprintf(stderr,
+            "usage: berth-shim [--detach] BUNDLE (started by berth-daemon)\n");
     return 2;
   }
-  std::string bundle = argv[1];
+  if (detach) {
+    // berth-daemon spawned this process as a session leader; the shim
+    // proper is its child, so that it is nobody's child to reap (it is
+    // reparented) and never a session leader that could take a terminal.
+    pid_t child = fork();
+    if (child < 0) return Fail(absl::InternalError("fork failed"));
+    if (child > 0) _exit(0);
+  }
+  std::string bundle = argv[argc - 1];
   // runc runs in the bundle and is given paths in it: they must not
   // depend on the shim's working directory.
   if (bundle.empty() || bundle[0] != '/') {

@@ -5,8 +5,9 @@
 // the files the shim leaves in the container's bundle directory. Text
 // lines, so a person can drive a shim with socat when debugging.
 //
-// The shim is started as `berth-shim BUNDLE` with fd 3 a pipe to its
-// starter, on which it writes
+// The shim is started as `berth-shim [--detach] BUNDLE` (--detach: it
+// forks and its starter's child exits, as berth-daemon wants) with fd 3 a
+// pipe to its starter, on which it writes
 //   "listening\n"        once its socket accepts (attaches may connect),
 //   "ok PID\n"           once the container's process runs, or
 //   "err CODE MESSAGE\n" if it could not start it (CODE: an absl code name;

@@ -2,8 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <spawn.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -57,31 +57,38 @@ absl::StatusOr<pid_t> LaunchShim(const std::string& shim_binary,
   if (pipe2(ready, O_CLOEXEC) != 0) return ErrnoStatus(errno, "pipe");
   UniqueFd ready_read(ready[0]);
   UniqueFd ready_write(ready[1]);
+  // dup2 onto itself would keep close-on-exec.
+  if (ready_write.get() == shim::kReadyFd) {
+    ready_write.reset(fcntl(ready[1], F_DUPFD_CLOEXEC, shim::kReadyFd + 1));
+    if (!ready_write.valid()) return ErrnoStatus(errno, "dup");
+  }
   std::string log = absl::StrCat(bundle, "/shim.log");
-  // Everything the child needs, made before fork: after it only
-  // async-signal-safe calls are allowed in a threaded process.
   std::vector<char*> argv = {const_cast<char*>(shim_binary.c_str()),
+                             const_cast<char*>("--detach"),
                              const_cast<char*>(bundle.c_str()), nullptr};
   char* envp[] = {nullptr};
-  pid_t child = fork();
-  if (child < 0) return ErrnoStatus(errno, "fork");
-  if (child == 0) {
-    setsid();
-    if (fork() != 0) _exit(0);
-    int out = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0640);
-    int null = open("/dev/null", O_RDONLY);
-    if (out < 0 || null < 0) _exit(126);
-    dup2(null, 0);
-    dup2(out, 1);
-    dup2(out, 2);
-    if (ready[1] == shim::kReadyFd) {
-      fcntl(ready[1], F_SETFD, 0);
-    } else {
-      dup2(ready[1], shim::kReadyFd);
-    }
-    syscall(SYS_close_range, shim::kReadyFd + 1, ~0U, 0);
-    execve(argv[0], argv.data(), envp);
-    _exit(127);
+  // posix_spawn (a vfork) rather than fork: berth-daemon has a thread or
+  // two per running container, and copying its page tables made every
+  // start slower as containers accumulated. The shim leaves its session
+  // leader at once (see its main), so it is not berth-daemon's child.
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(),
+                                   O_WRONLY | O_CREAT | O_APPEND, 0640);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  posix_spawn_file_actions_adddup2(&actions, ready_write.get(), shim::kReadyFd);
+  posix_spawn_file_actions_addclosefrom_np(&actions, shim::kReadyFd + 1);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID);
+  pid_t child = 0;
+  int spawned =
+      posix_spawn(&child, argv[0], &actions, &attributes, argv.data(), envp);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  if (spawned != 0) {
+    return ErrnoStatus(spawned, absl::StrCat("start ", shim_binary));
   }
   ready_write.reset();
   int status;
