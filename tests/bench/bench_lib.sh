@@ -179,3 +179,41 @@ add_ratio() { # NAME VALUE TARGET
   printf 'ratio\t%s\t%s\t%s\t\t\t\t\ttarget >= %s: %s\n' "${1%% *}" "${1#* }" "$2" "$3" "$(verdict "$2" "$3")" >>"$SUMMARY"
 }
 
+# ---------------------------------------------------------------- cleanup
+remove_containers() { # DOCKER-FUNCTION: every container this run labelled ($LABEL)
+  local ids
+  ids=$("$1" ps -aq --filter "label=$LABEL" 2>/dev/null) || return 0
+  # shellcheck disable=SC2086  # one ID per word
+  [[ -z $ids ]] || "$1" rm -f $ids >/dev/null 2>&1 || true
+}
+
+# What every benchmark undoes on exit, failure and Ctrl-C: its labelled
+# containers on both engines (when it sets LABEL), the peer's bench/*
+# images and the peer if it started it, berthd, the script's own extra
+# step (a function bench_cleanup_extra, if defined), mounts, the netns and
+# the directories.
+bench_cleanup() {
+  local rc=$?
+  set +e
+  trap - EXIT INT TERM
+  if [[ -n ${LABEL:-} ]]; then
+    ((PEER)) && remove_containers pdocker
+    [[ -n $BERTHD_PID ]] && remove_containers bdocker
+  fi
+  remove_peer_images
+  teardown_peer
+  stop_berthd
+  if declare -F bench_cleanup_extra >/dev/null; then bench_cleanup_extra; fi
+  unmount_below "$DATA" "$RUN" "$WORK"
+  ((NETNS_MADE)) && ip netns del "$NETNS" 2>/dev/null
+  rm -rf "$DATA" "$RUN" "$WORK"
+  rmdir "$BENCH_RUN" 2>/dev/null
+  ((rc == 0)) || log "exiting with status $rc; partial results in $OUT"
+  exit "$rc"
+}
+
+trap_cleanup() {
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}

@@ -43,30 +43,6 @@ LABEL=berth-bench=$$
 . "$HERE/bench_lib.sh"
 IMAGE=bench/busybox:1
 
-remove_containers() { # DOCKER-FUNCTION: every container this run labelled
-  local ids
-  ids=$("$1" ps -aq --filter "label=$LABEL" 2>/dev/null) || return 0
-  # shellcheck disable=SC2086  # one ID per word
-  [[ -z $ids ]] || "$1" rm -f $ids >/dev/null 2>&1 || true
-}
-
-cleanup() {
-  local rc=$?
-  set +e
-  trap - EXIT INT TERM
-  ((PEER)) && remove_containers pdocker
-  [[ -n $BERTHD_PID ]] && remove_containers bdocker
-  remove_peer_images
-  teardown_peer
-  stop_berthd
-  unmount_below "$DATA" "$RUN" "$WORK"
-  ((NETNS_MADE)) && ip netns del "$NETNS" 2>/dev/null
-  rm -rf "$DATA" "$RUN" "$WORK"
-  rmdir "$BENCH_RUN" 2>/dev/null
-  ((rc == 0)) || log "exiting with status $rc; partial results in $OUT"
-  exit "$rc"
-}
-
 prepare_image() {
   python3 "$REPO/tests/system/make_image.py" "$WORK/busybox.tar" --tag "$IMAGE" >/dev/null
   bdocker load -i "$WORK/busybox.tar" >/dev/null
@@ -201,9 +177,7 @@ main() {
   [[ -n $DOCKER ]] || die "no docker CLI"
   mkdir -p "$OUT" "$WORK" "$BENCH_RUN"
   printf 'group\ttool\tmetric\tmedian\tmin\tmax\tn\tfails\textra\n' >"$SUMMARY"
-  trap cleanup EXIT
-  trap 'exit 130' INT
-  trap 'exit 143' TERM
+  trap_cleanup
   setup_peer
   [[ -z $PEER_NOTE ]] || log "$PEER_NOTE"
   start_berthd

@@ -99,20 +99,8 @@ start_sink() {
   wait_for 10 curl -sf --unix-socket "$SINK_SOCK" http://d/_ping || die "upload_sink.py did not answer"
 }
 
-cleanup() {
-  local rc=$?
-  set +e
-  trap - EXIT INT TERM
-  remove_peer_images
-  teardown_peer
-  stop_berthd
+bench_cleanup_extra() {
   [[ -z $SINK_PID ]] || { stop_pid "$SINK_PID" 5; wait "$SINK_PID" 2>/dev/null; rm -f "$SINK_SOCK"; }
-  unmount_below "$DATA" "$RUN" "$WORK"
-  ((NETNS_MADE)) && ip netns del "$NETNS" 2>/dev/null
-  rm -rf "$DATA" "$RUN" "$WORK"
-  rmdir "$BENCH_RUN" 2>/dev/null
-  ((rc == 0)) || log "exiting with status $rc; partial results in $OUT"
-  exit "$rc"
 }
 
 # ---------------------------------------------------------------- 1. load
@@ -342,9 +330,7 @@ main() {
   for t in curl python3 tar nsenter ip findmnt column; do command -v "$t" >/dev/null || die "$t missing"; done
   mkdir -p "$OUT" "$WORK" "$BENCH_RUN"
   printf 'group\ttool\tmetric\tmedian\tmin\tmax\tn\tfails\textra\n' >"$SUMMARY"
-  trap cleanup EXIT
-  trap 'exit 130' INT
-  trap 'exit 143' TERM
+  trap_cleanup
   local start; start=$(now_us)
 
   setup_peer

@@ -64,30 +64,6 @@ LABEL=berth-bench=$$
 . "$HERE/bench_lib.sh"
 IMAGE=bench/busybox:1
 
-remove_containers() { # DOCKER-FUNCTION: every container this run labelled
-  local ids
-  ids=$("$1" ps -aq --filter "label=$LABEL" 2>/dev/null) || return 0
-  # shellcheck disable=SC2086  # one ID per word
-  [[ -z $ids ]] || "$1" rm -f $ids >/dev/null 2>&1 || true
-}
-
-cleanup() {
-  local rc=$?
-  set +e
-  trap - EXIT INT TERM
-  ((PEER)) && remove_containers pdocker
-  [[ -n $BERTHD_PID ]] && remove_containers bdocker
-  remove_peer_images
-  teardown_peer
-  stop_berthd
-  unmount_below "$DATA" "$RUN" "$WORK"
-  ((NETNS_MADE)) && ip netns del "$NETNS" 2>/dev/null
-  rm -rf "$DATA" "$RUN" "$WORK"
-  rmdir "$BENCH_RUN" 2>/dev/null
-  ((rc == 0)) || log "exiting with status $rc; partial results in $OUT"
-  exit "$rc"
-}
-
 prepare_image() {
   python3 "$REPO/tests/system/make_image.py" "$WORK/busybox.tar" --tag "$IMAGE" >/dev/null
   bdocker load -i "$WORK/busybox.tar" >/dev/null
@@ -266,9 +242,7 @@ main() {
   for t in curl python3 nsenter ip iptables-save findmnt column; do command -v "$t" >/dev/null || die "$t missing"; done
   mkdir -p "$OUT" "$WORK" "$BENCH_RUN"
   printf 'group\ttool\tmetric\tmedian\tmin\tmax\tn\tfails\textra\n' >"$SUMMARY"
-  trap cleanup EXIT
-  trap 'exit 130' INT
-  trap 'exit 143' TERM
+  trap_cleanup
   local start; start=$(now_us)
   setup_peer
   [[ -z $PEER_NOTE ]] || log "$PEER_NOTE"

@@ -65,10 +65,18 @@ stop_containers() {
   return 0
 }
 
+# The test's netns and any it made beside it ("$NETNS-NAME").
+delete_netns() {
+  local ns
+  for ns in $(ip netns list | awk '{print $1}' | grep -x -- "$NETNS\(-.*\)\?"); do
+    ip netns del "$ns" 2>/dev/null
+  done
+}
+
 cleanup() {
   kill_tracked
   stop_containers
-  ip netns del "$NETNS" 2>/dev/null
+  delete_netns
   rm -rf "$TEST_ROOT"
 }
 trap cleanup EXIT
@@ -158,7 +166,7 @@ run_test() {
   local status=$?
   kill_tracked
   stop_containers
-  ip netns del "$NETNS" 2>/dev/null
+  delete_netns
   if [ $status -eq 0 ]; then
     PASSED=$((PASSED + 1))
     echo "--- PASS $1"

@@ -111,6 +111,18 @@ test_published_ports() {
   in_netns curl -s -m 2 "http://$bridge_ip:8081/" && fail "a 127.0.0.1 binding answered on the bridge address"
   # From another container, through the host's address (the DNAT rule).
   assert_eq "$(fetch_from_container "$bridge_ip:8080")" "hello from web"
+  # From another host: a namespace of the test's own, wired to berthd's by a
+  # veth pair, reaches the published port on berthd's address there.
+  ip netns add "$NETNS-remote"
+  ip -n "$NETNS" link add veth-lan type veth peer name eth0 netns "$NETNS-remote"
+  ip -n "$NETNS" addr add 10.250.0.1/24 dev veth-lan
+  ip -n "$NETNS" link set veth-lan up
+  ip -n "$NETNS-remote" addr add 10.250.0.2/24 dev eth0
+  ip -n "$NETNS-remote" link set eth0 up
+  ip -n "$NETNS-remote" link set lo up
+  assert_eq "$(nsenter --net="/run/netns/$NETNS-remote" curl -s -m 3 http://10.250.0.1:8080/)" "hello from web"
+  nsenter --net="/run/netns/$NETNS-remote" curl -s -m 2 http://10.250.0.1:8081/ &&
+    fail "a 127.0.0.1 binding answered another host"
   # An ephemeral port for -p 80, as docker port reports it.
   local ports ephemeral
   ports=$(docker port web)
