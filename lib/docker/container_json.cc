@@ -301,23 +301,48 @@ json HostConfigJson(const v1::HostConfig& host) {
 
 namespace {
 
-json EndpointJson(const v1::EndpointSettings& endpoint) {
-  return {
-      {"IPAMConfig", nullptr},
-      {"Links", Strings(endpoint.links())},
-      {"Aliases", Strings(endpoint.aliases())},
-      {"MacAddress", endpoint.mac_address()},
-      {"DriverOpts", nullptr},
-      {"NetworkID", endpoint.network_id()},
-      {"EndpointID", endpoint.endpoint_id()},
-      {"Gateway", endpoint.gateway()},
-      {"IPAddress", endpoint.ip_address()},
-      {"IPPrefixLen", endpoint.ip_prefix_len()},
-      {"IPv6Gateway", ""},
-      {"GlobalIPv6Address", ""},
-      {"GlobalIPv6PrefixLen", 0},
-      {"DNSNames", nullptr},
+// Written directly, not through a json tree: `docker ps` lists every
+// container with its endpoints, and the listing is hot.
+void AppendStringList(
+    const google::protobuf::RepeatedPtrField<std::string>& list,
+    std::string* out) {
+  if (list.empty()) {
+    out->append("null");
+    return;
+  }
+  out->push_back('[');
+  for (int i = 0; i < list.size(); ++i) {
+    if (i > 0) out->push_back(',');
+    AppendJsonString(list[i], out);
+  }
+  out->push_back(']');
+}
+
+void AppendEndpointJson(const v1::EndpointSettings& endpoint,
+                        std::string* out) {
+  auto field = [out](const char* key, absl::string_view value) {
+    absl::StrAppend(out, ",\"", key, "\":");
+    AppendJsonString(value, out);
   };
+  out->append("{\"IPAMConfig\":null,\"Links\":");
+  AppendStringList(endpoint.links(), out);
+  out->append(",\"Aliases\":");
+  AppendStringList(endpoint.aliases(), out);
+  field("MacAddress", endpoint.mac_address());
+  out->append(",\"DriverOpts\":null");
+  field("NetworkID", endpoint.network_id());
+  field("EndpointID", endpoint.endpoint_id());
+  field("Gateway", endpoint.gateway());
+  field("IPAddress", endpoint.ip_address());
+  absl::StrAppend(out, ",\"IPPrefixLen\":", endpoint.ip_prefix_len(),
+                  ",\"IPv6Gateway\":\"\",\"GlobalIPv6Address\":\"\","
+                  "\"GlobalIPv6PrefixLen\":0,\"DNSNames\":null}");
+}
+
+json EndpointJson(const v1::EndpointSettings& endpoint) {
+  std::string text;
+  AppendEndpointJson(endpoint, &text);
+  return json::parse(text);
 }
 
 json NetworkSettingsJson(const v1::ContainerDetail& detail) {
@@ -439,22 +464,24 @@ std::string ContainerListJson(const v1::ListContainersReply& reply) {
     field("Image", summary.image());
     field("ImageID", summary.image_id());
     field("Command", summary.command());
-    absl::StrAppend(&out, "\"Created\":", summary.created(), ",\"Ports\":");
-    json ports = json::array();
-    for (const v1::PublishedPort& port : summary.ports()) {
+    absl::StrAppend(&out, "\"Created\":", summary.created(), ",\"Ports\":[");
+    for (int i = 0; i < summary.ports_size(); ++i) {
+      const v1::PublishedPort& port = summary.ports(i);
       std::pair<absl::string_view, absl::string_view> key =
           absl::StrSplit(port.container_port(), absl::MaxSplits('/', 1));
       int private_port = 0;
       (void)absl::SimpleAtoi(key.first, &private_port);
-      json entry = {{"PrivatePort", private_port},
-                    {"Type", key.second.empty() ? "tcp" : key.second}};
+      absl::StrAppend(&out, i > 0 ? "," : "", "{");
       if (port.host_port() > 0) {
-        entry["IP"] = port.host_ip();
-        entry["PublicPort"] = port.host_port();
+        out.append("\"IP\":");
+        AppendJsonString(port.host_ip(), &out);
+        absl::StrAppend(&out, ",\"PublicPort\":", port.host_port(), ",");
       }
-      ports.push_back(std::move(entry));
+      absl::StrAppend(&out, "\"PrivatePort\":", private_port, ",\"Type\":");
+      AppendJsonString(key.second.empty() ? "tcp" : key.second, &out);
+      out.push_back('}');
     }
-    absl::StrAppend(&out, ports.dump(), ",\"Labels\":{");
+    out.append("],\"Labels\":{");
     bool first = true;
     for (const auto& [key, value] : summary.labels()) {
       if (!first) out.push_back(',');
@@ -473,13 +500,16 @@ std::string ContainerListJson(const v1::ListContainersReply& reply) {
     }
     out.append("\"HostConfig\":{\"NetworkMode\":");
     AppendJsonString(summary.network_mode(), &out);
-    json networks = json::object();
+    out.append("},\"NetworkSettings\":{\"Networks\":{");
+    bool first_network = true;
     for (const auto& [name, endpoint] : summary.networks()) {
-      networks[name] = EndpointJson(endpoint);
+      if (!first_network) out.push_back(',');
+      first_network = false;
+      AppendJsonString(name, &out);
+      out.push_back(':');
+      AppendEndpointJson(endpoint, &out);
     }
-    absl::StrAppend(&out,
-                    "},\"NetworkSettings\":{\"Networks\":", networks.dump(),
-                    "},\"Mounts\":");
+    out.append("}},\"Mounts\":");
     json mounts = json::array();
     for (const v1::MountPoint& mount : summary.mounts()) {
       mounts.push_back(MountJson(mount));

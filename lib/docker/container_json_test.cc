@@ -123,6 +123,53 @@ TEST(ContainerJsonTest, ListIsValidJsonWithTheCliFields) {
             std::string::npos);
 }
 
+TEST(ContainerJsonTest, NetworkFieldsInTheListAndInInspect) {
+  v1::EndpointSettings endpoint;
+  endpoint.set_network_id("bridge");
+  endpoint.set_ip_address("172.17.0.2");
+  endpoint.set_ip_prefix_len(16);
+  endpoint.set_gateway("172.17.0.1");
+  endpoint.set_mac_address("02:42:ac:11:00:02");
+  endpoint.add_links("db:store");
+  v1::PublishedPort published;
+  published.set_container_port("80/tcp");
+  published.set_host_ip("0.0.0.0");
+  published.set_host_port(8080);
+
+  v1::ListContainersReply reply;
+  v1::ContainerSummary* summary = reply.add_containers();
+  *summary->add_ports() = published;
+  summary->add_ports()->set_container_port("53/udp");
+  (*summary->mutable_networks())["bridge"] = endpoint;
+  nlohmann::json out = nlohmann::json::parse(ContainerListJson(reply));
+  EXPECT_EQ(
+      out[0]["Ports"],
+      nlohmann::json::parse(
+          R"([{"IP":"0.0.0.0","PublicPort":8080,"PrivatePort":80,"Type":"tcp"},
+                    {"PrivatePort":53,"Type":"udp"}])"));
+  nlohmann::json listed = out[0]["NetworkSettings"]["Networks"]["bridge"];
+  EXPECT_EQ(listed["IPAddress"], "172.17.0.2");
+  EXPECT_EQ(listed["IPPrefixLen"], 16);
+  EXPECT_EQ(listed["Links"][0], "db:store");
+  EXPECT_TRUE(listed["Aliases"].is_null());
+
+  v1::ContainerDetail detail;
+  detail.mutable_config()->add_exposed_ports("80/tcp");
+  detail.mutable_config()->add_exposed_ports("443/tcp");
+  v1::NetworkSettings* settings = detail.mutable_network_settings();
+  settings->set_sandbox_key("/run/berth/containers/x/netns");
+  settings->set_bridge("berth0");
+  *settings->add_ports() = published;
+  (*settings->mutable_networks())["bridge"] = endpoint;
+  nlohmann::json inspected = ContainerInspectJson(detail)["NetworkSettings"];
+  EXPECT_EQ(inspected["IPAddress"], "172.17.0.2");
+  EXPECT_EQ(inspected["Gateway"], "172.17.0.1");
+  EXPECT_EQ(inspected["Bridge"], "berth0");
+  EXPECT_EQ(inspected["Ports"]["80/tcp"][0]["HostPort"], "8080");
+  EXPECT_TRUE(inspected["Ports"]["443/tcp"].is_null());
+  EXPECT_EQ(inspected["Networks"], nlohmann::json({{"bridge", listed}}));
+}
+
 TEST(ContainerJsonTest, ChangesAreNullWhenNothingChanged) {
   v1::ChangesReply reply;
   EXPECT_TRUE(ChangesJson(reply).is_null());
