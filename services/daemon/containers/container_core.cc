@@ -829,6 +829,7 @@ std::string ContainerCore::HostsContent(const Entry& entry,
 }
 
 void ContainerCore::RefreshHosts(const std::vector<std::string>& networks) {
+  if (networks.empty()) return;
   for (const auto& [id, entry] : containers_) {
     if (!Running(entry->detail)) continue;
     const auto& mine = entry->detail.network_settings().networks();

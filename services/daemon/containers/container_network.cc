@@ -243,7 +243,7 @@ absl::StatusOr<v1::EndpointSettings> ContainerNetwork::Attach(
   request.set_container_id(container.id());
   request.set_container_name(container.name());
   request.set_netns_path(netns);
-  request.set_network(network == kBridgeNetwork ? "" : network);
+  request.set_network(network);
   request.set_interface_name(interface_name);
   v1::NetworkInterface interface;
   grpc::ClientContext context;
@@ -271,12 +271,8 @@ absl::Status ContainerNetwork::Detach(const std::string& container_id,
   if (netd_ == nullptr) return absl::OkStatus();
   v1::ReleaseInterfaceRequest request;
   request.set_container_id(container_id);
-  request.set_network(network == kBridgeNetwork ? "" : network);
-  if (request.network().empty()) {
-    // The default bridge by name: "" would release every network.
-    BERTH_ASSIGN_OR_RETURN(v1::Network bridge, Lookup(kBridgeNetwork));
-    request.set_network(bridge.id());
-  }
+  // By name: "" would release every network.
+  request.set_network(network);
   v1::ReleaseInterfaceReply reply;
   grpc::ClientContext context;
   SetDeadline(context);
