@@ -28,7 +28,7 @@ ip_of() { docker inspect -f '{{.NetworkSettings.IPAddress}}' "$1"; }
 fetch_from_container() {
   local addr=$1
   shift
-  docker run --rm "$@" busybox sh -c "timeout 3 wget -q -O- http://$addr/" 2>/dev/null
+  docker run --rm "$@" busybox sh -c "timeout -s KILL 3 wget -q -O- http://$addr/; exit \$?" 2>/dev/null
 }
 
 # berth's iptables state in the test's netns, without counters.
@@ -48,7 +48,7 @@ test_bridge_addresses_and_modes() {
   gateway=$(docker inspect -f '{{.NetworkSettings.Gateway}}' web)
   [[ $web_ip =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "no address: '$web_ip'"
   # Container to container by address, over the bridge.
-  wait_for "web serves" 10 sh -c "docker run --rm busybox sh -c 'timeout 1 wget -q -O- http://$web_ip/' >/dev/null 2>&1"
+  wait_for "web serves" 10 sh -c "docker run --rm busybox sh -c 'timeout -s KILL 1 wget -q -O- http://$web_ip/; exit \$?' >/dev/null 2>&1"
   assert_eq "$(fetch_from_container "$web_ip")" "hello from web"
   # eth0 as inspect says, with the bridge as the default route.
   local inside
@@ -228,7 +228,7 @@ test_user_networks() {
   assert_contains "$out" "pre-defined network"
   # Name resolution on the user network, by name and alias.
   serve db --network app --network-alias database >/dev/null
-  wait_for "db on app" 10 sh -c "docker run --rm --network app busybox sh -c 'timeout 1 wget -q -O- http://db/' >/dev/null 2>&1"
+  wait_for "db on app" 10 sh -c "docker run --rm --network app busybox sh -c 'timeout -s KILL 1 wget -q -O- http://db/; exit \$?' >/dev/null 2>&1"
   assert_eq "$(fetch_from_container database --network app)" "hello from db"
   # connect: a container on the default bridge joins app as eth1, and both
   # sides resolve each other.
@@ -236,7 +236,7 @@ test_user_networks() {
   [ -z "$(fetch_from_container "$(docker inspect -f '{{.NetworkSettings.Networks.app.IPAddress}}' db)")" ] ||
     fail "a container on the default bridge reached a user network"
   docker network connect --alias front app web
-  assert_eq "$(docker exec web sh -c 'timeout 3 wget -q -O- http://db/')" "hello from db"
+  assert_eq "$(docker exec web sh -c 'timeout -s KILL 3 wget -q -O- http://db/; exit $?')" "hello from db"
   assert_contains "$(docker exec web sh -c 'ip -o addr show eth1')" "inet 172."
   assert_contains "$(docker exec db cat /etc/hosts)" "front"
   assert_eq "$(docker network inspect -f '{{len .Containers}}' app)" 2
