@@ -12,7 +12,7 @@ packages=(
   libnl-3-dev libnl-route-3-dev
   clang-format
   # run and test
-  iproute2 iptables util-linux procps curl openssl python3 ca-certificates
+  iproute2 iptables util-linux procps curl openssl python3 ca-certificates kmod
   systemd busybox-static
   # containers: the oci exec driver's runtime, --init
   runc tini
@@ -27,6 +27,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# berthd --icc=false needs bridged traffic to meet iptables, which takes
+# br_netfilter; Debian does not load it by default.
+if [ ! -d /proc/sys/net/bridge ]; then
+  modprobe br_netfilter ||
+    echo "setup: warning: cannot load br_netfilter; berthd --icc=false will refuse to start"
 fi
 
 # The system tests drive the real docker CLI (v28 on berth's machines, in
