@@ -53,8 +53,17 @@ absl::StatusOr<std::pair<int, int>> ParseHostPorts(absl::string_view text) {
   return std::pair<int, int>{first, last};
 }
 
-void SetDeadline(grpc::ClientContext& context) {
+using NetdStub = v1::NetworkService::StubInterface;
+
+// One call to berth-netd, with its deadline.
+template <typename Request, typename Reply>
+absl::Status CallNetd(NetdStub* netd,
+                      grpc::Status (NetdStub::*method)(grpc::ClientContext*,
+                                                       const Request&, Reply*),
+                      const Request& request, Reply* reply) {
+  grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + kNetdDeadline));
+  return FromGrpcStatus((netd->*method)(&context, request, reply));
 }
 
 }  // namespace
@@ -202,15 +211,12 @@ absl::StatusOr<bool> ContainerNetwork::Enabled() {
   if (netd_ == nullptr) return false;
   absl::MutexLock lock(&mu_);
   if (!known_) {
-    grpc::ClientContext context;
-    SetDeadline(context);
     v1::InitDriverReply reply;
-    grpc::Status status =
-        netd_->InitDriver(&context, v1::InitDriverRequest(), &reply);
+    absl::Status status =
+        CallNetd(netd_, &NetdStub::InitDriver, v1::InitDriverRequest(), &reply);
     if (!status.ok()) {
-      absl::Status error = FromGrpcStatus(status);
       return absl::UnavailableError(
-          absl::StrCat("berth-netd: ", error.message()));
+          absl::StrCat("berth-netd: ", status.message()));
     }
     enabled_ = !reply.disabled();
     known_ = true;
@@ -225,10 +231,8 @@ absl::StatusOr<v1::Network> ContainerNetwork::Lookup(const std::string& ref) {
   v1::NetworkRef request;
   request.set_id(ref);
   v1::Network reply;
-  grpc::ClientContext context;
-  SetDeadline(context);
   BERTH_RETURN_IF_ERROR(
-      FromGrpcStatus(netd_->InspectNetwork(&context, request, &reply)));
+      CallNetd(netd_, &NetdStub::InspectNetwork, request, &reply));
   return reply;
 }
 
@@ -246,10 +250,8 @@ absl::StatusOr<v1::EndpointSettings> ContainerNetwork::Attach(
   request.set_network(network);
   request.set_interface_name(interface_name);
   v1::NetworkInterface interface;
-  grpc::ClientContext context;
-  SetDeadline(context);
   BERTH_RETURN_IF_ERROR(
-      FromGrpcStatus(netd_->AllocateInterface(&context, request, &interface)));
+      CallNetd(netd_, &NetdStub::AllocateInterface, request, &interface));
   v1::EndpointSettings endpoint;
   if (auto it = container.network_settings().networks().find(network);
       it != container.network_settings().networks().end()) {
@@ -274,9 +276,7 @@ absl::Status ContainerNetwork::Detach(const std::string& container_id,
   // By name: "" would release every network.
   request.set_network(network);
   v1::ReleaseInterfaceReply reply;
-  grpc::ClientContext context;
-  SetDeadline(context);
-  return FromGrpcStatus(netd_->ReleaseInterface(&context, request, &reply));
+  return CallNetd(netd_, &NetdStub::ReleaseInterface, request, &reply);
 }
 
 absl::StatusOr<v1::NetworkSettings> ContainerNetwork::Connect(
@@ -335,10 +335,7 @@ absl::StatusOr<v1::NetworkSettings> ContainerNetwork::Connect(
       for (int host_port = port.host_port_first;
            host_port <= port.host_port_last; ++host_port) {
         allocate.set_host_port(host_port);
-        grpc::ClientContext port_context;
-        SetDeadline(port_context);
-        status = FromGrpcStatus(
-            netd_->AllocatePort(&port_context, allocate, &binding));
+        status = CallNetd(netd_, &NetdStub::AllocatePort, allocate, &binding);
         if (!absl::IsAlreadyExists(status)) break;
       }
       BERTH_RETURN_IF_ERROR(status);
@@ -358,10 +355,7 @@ absl::StatusOr<v1::NetworkSettings> ContainerNetwork::Connect(
         request.add_ports(port);
       }
       v1::LinkReply reply;
-      grpc::ClientContext link_context;
-      SetDeadline(link_context);
-      BERTH_RETURN_IF_ERROR(
-          FromGrpcStatus(netd_->Link(&link_context, request, &reply)));
+      BERTH_RETURN_IF_ERROR(CallNetd(netd_, &NetdStub::Link, request, &reply));
       primary_endpoint.add_links(absl::StrCat(
           absl::StripPrefix(link.child->name(), "/"), ":", link.alias));
     }
@@ -386,9 +380,7 @@ absl::Status ContainerNetwork::Disconnect(const std::string& container_id) {
   v1::ReleaseInterfaceRequest request;
   request.set_container_id(container_id);
   v1::ReleaseInterfaceReply reply;
-  grpc::ClientContext context;
-  SetDeadline(context);
-  return FromGrpcStatus(netd_->ReleaseInterface(&context, request, &reply));
+  return CallNetd(netd_, &NetdStub::ReleaseInterface, request, &reply);
 }
 
 }  // namespace berth
