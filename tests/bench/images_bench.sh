@@ -51,7 +51,7 @@
 #  3. cli    `docker images` (CLI v28) with those 1,000 images, wall time.
 #
 # Run as root from anywhere:   tests/bench/images_bench.sh
-# Environment (defaults): N=5 load rounds, WARM=1 untimed warm-up round(s),
+# Environment (defaults): SECTIONS="load api cli", N=5 load rounds, WARM=1 untimed warm-up round(s),
 #   LOAD_MIB=256, LAYERS=4, NIMAGES=1000, LAT_REQS=200, API_REQS=2000,
 #   API_CONC=32, API_ROUNDS=3, API_MAX_BURST_S=45 (API_REQS is cut, for both
 #   tools alike, so that a burst of the slower one is expected to last at most
@@ -341,13 +341,15 @@ main() {
   [[ $(stat -c %d "$WORK") == $(stat -c %d "$DATA") ]] || die "$WORK and $DATA are on different filesystems"
   context
 
-  make_load_archive
-  bench_load
-  rm -rf "$WORK/x" "$ARCHIVE"
-
-  load_many
-  bench_api
-  bench_cli
+  local section
+  for section in ${SECTIONS:-load api cli}; do
+    case $section in
+      load) make_load_archive; bench_load; rm -rf "$WORK/x" "$ARCHIVE" ;;
+      api) [[ -n ${BERTH_NIMG:-} ]] || load_many; bench_api ;;
+      cli) [[ -n ${BERTH_NIMG:-} ]] || load_many; bench_cli ;;
+      *) die "unknown section $section (load, api, cli)" ;;
+    esac
+  done
   report
   log "done in $((($(now_us) - start) / 1000000)) s"
 }

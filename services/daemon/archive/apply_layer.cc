@@ -149,6 +149,7 @@ class LayerStream {
   ~LayerStream() {
     if (raw_ != nullptr) archive_read_free(raw_);
     if (md_ != nullptr) EVP_MD_CTX_free(md_);
+    if (raw_md_ != nullptr) EVP_MD_CTX_free(raw_md_);
   }
   LayerStream(const LayerStream&) = delete;
   LayerStream& operator=(const LayerStream&) = delete;
@@ -186,19 +187,45 @@ class LayerStream {
 
   uint64_t bytes() const { return bytes_; }
 
-  absl::StatusOr<std::string> HexDigest() {
-    if (md_ == nullptr) return std::string();
+  // The DiffID, then the blob digest (the same for plain input): empty
+  // without hashing.
+  absl::Status Finish(ApplyStats& stats) {
+    BERTH_ASSIGN_OR_RETURN(stats.diff_id_hex, HexDigest(md_));
+    if (raw_md_ == nullptr) {
+      stats.blob_hex = stats.diff_id_hex;
+      return absl::OkStatus();
+    }
+    // The compressed stream may go on past the end of the compressed data.
+    while (true) {
+      BERTH_ASSIGN_OR_RETURN(absl::string_view chunk, ReadSource());
+      if (chunk.empty()) break;
+    }
+    BERTH_ASSIGN_OR_RETURN(stats.blob_hex, HexDigest(raw_md_));
+    return absl::OkStatus();
+  }
+
+ private:
+  static la_ssize_t RawRead(archive* a, void* self, const void** out);
+
+  static absl::StatusOr<std::string> HexDigest(EVP_MD_CTX* md) {
+    if (md == nullptr) return std::string();
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
-    if (EVP_DigestFinal_ex(md_, digest, &len) != 1) {
+    if (EVP_DigestFinal_ex(md, digest, &len) != 1) {
       return absl::InternalError("sha256 finalization failed");
     }
     return absl::BytesToHexString(
         absl::string_view(reinterpret_cast<const char*>(digest), len));
   }
 
- private:
-  static la_ssize_t RawRead(archive* a, void* self, const void** out);
+  static absl::StatusOr<EVP_MD_CTX*> NewSha256() {
+    EVP_MD_CTX* md = EVP_MD_CTX_new();
+    if (md == nullptr || EVP_DigestInit_ex(md, EVP_sha256(), nullptr) != 1) {
+      EVP_MD_CTX_free(md);
+      return absl::InternalError("cannot initialize sha256");
+    }
+    return md;
+  }
 
   // Reads until `want` bytes are buffered or the source ends.
   absl::Status Fill(size_t want) {
@@ -221,11 +248,18 @@ class LayerStream {
 
   // The next chunk of the (maybe compressed) source.
   absl::StatusOr<absl::string_view> ReadSource() {
+    absl::string_view chunk;
     if (buffered_ > 0) {
-      return absl::string_view(buf_.get(), std::exchange(buffered_, 0));
+      chunk = absl::string_view(buf_.get(), std::exchange(buffered_, 0));
+    } else {
+      BERTH_ASSIGN_OR_RETURN(size_t n, ReadChecked(buf_.get(), kBufferSize));
+      chunk = absl::string_view(buf_.get(), n);
     }
-    BERTH_ASSIGN_OR_RETURN(size_t n, ReadChecked(buf_.get(), kBufferSize));
-    return absl::string_view(buf_.get(), n);
+    if (raw_md_ != nullptr &&
+        EVP_DigestUpdate(raw_md_, chunk.data(), chunk.size()) != 1) {
+      return absl::InternalError("sha256 update failed");
+    }
+    return chunk;
   }
 
   absl::Status DecompressError() const {
@@ -246,6 +280,8 @@ class LayerStream {
   Compression compression_ = Compression::kNone;
   archive* raw_ = nullptr;
   EVP_MD_CTX* md_ = nullptr;
+  // The compressed stream's own hash, for its blob digest.
+  EVP_MD_CTX* raw_md_ = nullptr;
   uint64_t bytes_ = 0;
   bool eof_ = false;
   absl::Status error_;
@@ -265,16 +301,16 @@ la_ssize_t LayerStream::RawRead(archive* a, void* self, const void** out) {
 
 absl::Status LayerStream::Open() {
   if (hash_) {
-    md_ = EVP_MD_CTX_new();
-    if (md_ == nullptr || EVP_DigestInit_ex(md_, EVP_sha256(), nullptr) != 1) {
-      return absl::InternalError("cannot initialize sha256");
-    }
+    BERTH_ASSIGN_OR_RETURN(md_, NewSha256());
   }
   BERTH_RETURN_IF_ERROR(Fill(16));
   BERTH_ASSIGN_OR_RETURN(
       compression_,
       DetectCompression(absl::string_view(buf_.get(), buffered_), noun_));
   if (compression_ == Compression::kNone) return absl::OkStatus();
+  if (hash_) {
+    BERTH_ASSIGN_OR_RETURN(raw_md_, NewSha256());
+  }
   raw_ = archive_read_new();
   if (raw_ == nullptr) return absl::ResourceExhaustedError("archive_read_new");
   archive_read_support_format_raw(raw_);
@@ -380,6 +416,40 @@ absl::StatusOr<Owner> EntryOwner(archive_entry* entry) {
   return Owner{static_cast<uid_t>(uid), static_cast<gid_t>(gid)};
 }
 
+// A regular file entry's content, for ApplyOptions::write_content.
+class EntrySource : public ByteSource {
+ public:
+  EntrySource(archive* tar, const LayerStream& stream)
+      : tar_(tar), stream_(stream) {}
+
+  absl::StatusOr<size_t> Read(char* buf, size_t n) override {
+    la_ssize_t got = archive_read_data(tar_, buf, n);
+    if (got < 0) return stream_.TarError(tar_, "");
+    return static_cast<size_t>(got);
+  }
+
+ private:
+  archive* const tar_;
+  const LayerStream& stream_;
+};
+
+// Sequential writes to a new file, counted.
+class CountingFdSink : public ByteSink {
+ public:
+  explicit CountingFdSink(int fd) : fd_(fd) {}
+
+  absl::Status Write(absl::string_view data) override {
+    BERTH_RETURN_IF_ERROR(PWriteAll(fd_, data.data(), data.size(), bytes_));
+    bytes_ += data.size();
+    return absl::OkStatus();
+  }
+  int64_t bytes() const { return bytes_; }
+
+ private:
+  const int fd_;
+  int64_t bytes_ = 0;
+};
+
 class Applier {
  public:
   Applier(int root, const ApplyOptions& options, LayerStream& stream)
@@ -420,7 +490,7 @@ class Applier {
   absl::Status ApplyOpaque(const std::vector<std::string>& parts);
   absl::Status RemoveLower(int dirfd, const std::string& rel, int depth);
   absl::Status WriteFile(archive* tar, archive_entry* entry, int parent,
-                         const std::string& leaf);
+                         const std::string& leaf, const std::string& path);
   absl::Status Hardlink(const char* target, int parent,
                         const std::string& leaf);
   absl::Status SetMetadata(int fd, archive_entry* entry);
@@ -625,7 +695,7 @@ absl::Status Applier::ApplyEntry(archive* tar, archive_entry* entry) {
   const char* c_leaf = leaf.c_str();
   switch (type) {
     case AE_IFREG:
-      return WriteFile(tar, entry, parent, leaf);
+      return WriteFile(tar, entry, parent, leaf, Join(parts, parts.size()));
     case AE_IFDIR: {
       if (!merge && mkdirat(parent, c_leaf, 0700) != 0) {
         return ErrnoStatus(errno, "mkdir");
@@ -749,25 +819,35 @@ absl::Status Applier::RemoveLower(int dirfd, const std::string& rel,
 }
 
 absl::Status Applier::WriteFile(archive* tar, archive_entry* entry, int parent,
-                                const std::string& leaf) {
+                                const std::string& leaf,
+                                const std::string& path) {
   UniqueFd fd(openat(parent, leaf.c_str(),
                      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                      0600));
   if (fd.get() < 0) return ErrnoStatus(errno, "create file");
   int64_t end = 0;
-  while (true) {
-    const void* buf;
-    size_t len;
-    la_int64_t offset;
-    int r = archive_read_data_block(tar, &buf, &len, &offset);
-    if (r == ARCHIVE_EOF) break;
-    if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-      return stream_.TarError(tar, "");
-    }
+  if (options_.write_content) {
+    EntrySource content(tar, stream_);
+    CountingFdSink file(fd.get());
     BERTH_RETURN_IF_ERROR(
-        PWriteAll(fd.get(), static_cast<const char*>(buf), len, offset));
-    size_ += len;
-    end = std::max<int64_t>(end, offset + static_cast<int64_t>(len));
+        options_.write_content(path, archive_entry_size(entry), content, file));
+    size_ += file.bytes();
+    end = file.bytes();
+  } else {
+    while (true) {
+      const void* buf;
+      size_t len;
+      la_int64_t offset;
+      int r = archive_read_data_block(tar, &buf, &len, &offset);
+      if (r == ARCHIVE_EOF) break;
+      if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+        return stream_.TarError(tar, "");
+      }
+      BERTH_RETURN_IF_ERROR(
+          PWriteAll(fd.get(), static_cast<const char*>(buf), len, offset));
+      size_ += len;
+      end = std::max<int64_t>(end, offset + static_cast<int64_t>(len));
+    }
   }
   // A sparse file may end in a hole.
   int64_t size = archive_entry_size(entry);
@@ -966,7 +1046,7 @@ absl::StatusOr<ApplyStats> ApplyLayerAt(ByteSource& in, int target_dirfd,
   ApplyStats stats;
   stats.bytes_in_tar = stream.bytes();
   stats.size = applier.size();
-  BERTH_ASSIGN_OR_RETURN(stats.diff_id_hex, stream.HexDigest());
+  BERTH_RETURN_IF_ERROR(stream.Finish(stats));
   return stats;
 }
 

@@ -3,11 +3,13 @@
 
 #include <stdint.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "services/daemon/archive/byte_sink.h"
 #include "services/daemon/archive/byte_source.h"
 #include "services/daemon/archive/whiteout.h"
 
@@ -50,6 +52,14 @@ struct ApplyOptions {
   // Names the input in error messages: "layer" ("malformed layer tar",
   // "layer entry ...") or "archive" for docker cp.
   absl::string_view noun = "layer";
+  // When set, a regular file's content is handed to this instead of being
+  // copied: it reads all of `content` (`size` bytes, as the entry says)
+  // and writes the file's bytes to `file`. `path` is the entry's cleaned
+  // path below the target. docker load applies the layer tars inside its
+  // archive this way while they stream in.
+  std::function<absl::Status(const std::string& path, int64_t size,
+                             ByteSource& content, ByteSink& file)>
+      write_content;
 };
 
 struct ApplyStats {
@@ -60,6 +70,9 @@ struct ApplyStats {
   // sha256 of the uncompressed tar stream in lowercase hex: the layer's
   // DiffID, without the "sha256:" prefix.
   std::string diff_id_hex;
+  // sha256 of the stream as it came, compressed or not: the digest the
+  // layer's blob is stored under. Equals diff_id_hex for a plain tar.
+  std::string blob_hex;
 };
 
 // Extracts a layer tar (plain, gzip or zstd, detected from its first

@@ -38,6 +38,20 @@ class GraphDriver {
   virtual absl::Status Create(const std::string& id,
                               const std::string& parent) = 0;
 
+  // Puts layer `id`, made by Create(id, "") and not used since, on
+  // `parent`, as if Create(id, parent) had made it. Only drivers of
+  // kOverlayUpper format can: their diff dir holds the layer's own changes,
+  // so a layer tar can be applied before its parent is known (docker load
+  // applies a layer while it streams in, before the manifest names its
+  // parent). The others answer Unimplemented. FailedPrecondition when `id`
+  // already has a parent, NotFound when either layer does not exist.
+  virtual absl::Status SetParent(const std::string& id,
+                                 const std::string& parent) {
+    return absl::UnimplementedError(
+        Name() +
+        " layers are full copies: a layer's parent is set when it "
+        "is created");
+  }
   // Where a layer tar for `id` is applied.
   virtual std::string DiffDir(const std::string& id) const = 0;
 

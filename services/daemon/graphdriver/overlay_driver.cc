@@ -187,21 +187,7 @@ absl::Status OverlayDriver::Create(const std::string& id,
 absl::Status OverlayDriver::CreateLocked(const std::string& id,
                                          const std::string& parent,
                                          const std::string& dir) {
-  std::string lower;
-  if (!parent.empty()) {
-    BERTH_ASSIGN_OR_RETURN(std::string parent_link,
-                           ReadFile(absl::StrCat(LayerDir(parent), "/link")));
-    BERTH_ASSIGN_OR_RETURN(std::string parent_lower, ReadLower(parent));
-    lower = absl::StrCat("l/", parent_link);
-    if (!parent_lower.empty()) absl::StrAppend(&lower, ":", parent_lower);
-    // Refuse now, not when a container is started on it.
-    BERTH_RETURN_IF_ERROR(MountData(id, lower).status());
-  }
   BERTH_RETURN_IF_ERROR(MkDir(DiffDir(id), 0755));
-  if (!parent.empty()) {
-    BERTH_RETURN_IF_ERROR(MkDir(absl::StrCat(dir, "/work"), 0700));
-    BERTH_RETURN_IF_ERROR(MkDir(absl::StrCat(dir, "/merged"), 0700));
-  }
   std::string link;
   for (int attempt = 0;; ++attempt) {
     BERTH_ASSIGN_OR_RETURN(link, RandomShortId());
@@ -218,11 +204,41 @@ absl::Status OverlayDriver::CreateLocked(const std::string& id,
     unlink(absl::StrCat(home_, "/l/", link).c_str());
     return status;
   }
-  if (!lower.empty()) {
-    BERTH_RETURN_IF_ERROR(
-        WriteFileAtomic(absl::StrCat(dir, "/lower"), lower, 0644));
+  if (parent.empty()) return absl::OkStatus();
+  return SetParentLocked(id, parent);
+}
+
+absl::Status OverlayDriver::SetParent(const std::string& id,
+                                      const std::string& parent) {
+  BERTH_RETURN_IF_ERROR(ValidateLayerId(id));
+  BERTH_RETURN_IF_ERROR(ValidateLayerId(parent));
+  absl::MutexLock lock(&mu_);
+  for (const std::string& layer : {id, parent}) {
+    if (!Exists(layer)) {
+      return absl::NotFoundError(absl::StrCat("no such layer ", layer));
+    }
   }
-  return absl::OkStatus();
+  BERTH_ASSIGN_OR_RETURN(std::string lower, ReadLower(id));
+  if (!lower.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("layer ", id, " already has a parent"));
+  }
+  return SetParentLocked(id, parent);
+}
+
+absl::Status OverlayDriver::SetParentLocked(const std::string& id,
+                                            const std::string& parent) {
+  BERTH_ASSIGN_OR_RETURN(std::string parent_link,
+                         ReadFile(absl::StrCat(LayerDir(parent), "/link")));
+  BERTH_ASSIGN_OR_RETURN(std::string parent_lower, ReadLower(parent));
+  std::string lower = absl::StrCat("l/", parent_link);
+  if (!parent_lower.empty()) absl::StrAppend(&lower, ":", parent_lower);
+  // Refuse now, not when a container is started on it.
+  BERTH_RETURN_IF_ERROR(MountData(id, lower).status());
+  const std::string dir = LayerDir(id);
+  BERTH_RETURN_IF_ERROR(MkDir(absl::StrCat(dir, "/work"), 0700));
+  BERTH_RETURN_IF_ERROR(MkDir(absl::StrCat(dir, "/merged"), 0700));
+  return WriteFileAtomic(absl::StrCat(dir, "/lower"), lower, 0644);
 }
 
 absl::StatusOr<std::string> OverlayDriver::Get(const std::string& id) {

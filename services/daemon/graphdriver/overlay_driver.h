@@ -52,6 +52,8 @@ class OverlayDriver : public GraphDriver {
   LayerFormat Format() const override { return LayerFormat::kOverlayUpper; }
   absl::Status Create(const std::string& id,
                       const std::string& parent) override;
+  absl::Status SetParent(const std::string& id,
+                         const std::string& parent) override;
   std::string DiffDir(const std::string& id) const override;
   absl::StatusOr<std::string> Get(const std::string& id) override;
   absl::Status Put(const std::string& id) override;
@@ -76,6 +78,10 @@ class OverlayDriver : public GraphDriver {
   // FailedPrecondition when it does not fit in MountDataLimit().
   absl::StatusOr<std::string> MountData(const std::string& id,
                                         const std::string& lower) const;
+  // Records `parent` as the lower chain of `id`, with the work and merged
+  // dirs a layer with lower layers needs.
+  absl::Status SetParentLocked(const std::string& id, const std::string& parent)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status CreateLocked(const std::string& id, const std::string& parent,
                             const std::string& dir)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

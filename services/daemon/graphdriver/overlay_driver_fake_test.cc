@@ -176,6 +176,38 @@ TEST_F(OverlayFakeTest, RemoveUnmountsALayerInUse) {
   EXPECT_EQ(CountLinks(), 0);
 }
 
+TEST_F(OverlayFakeTest, SetParentGivesTheLayoutCreateWithAParentGives) {
+  ASSERT_TRUE(driver_->Create("base", "").ok());
+  ASSERT_TRUE(driver_->Create("mid", "base").ok());
+  ASSERT_TRUE(driver_->Create("made", "mid").ok());
+  ASSERT_TRUE(driver_->Create("late", "").ok());
+  ASSERT_TRUE(WriteFileAtomic(driver_->DiffDir("late") + "/applied", "x").ok());
+  ASSERT_TRUE(driver_->SetParent("late", "mid").ok());
+
+  absl::StatusOr<std::vector<std::string>> made = driver_->LowerDirs("made");
+  absl::StatusOr<std::vector<std::string>> late = driver_->LowerDirs("late");
+  ASSERT_TRUE(made.ok() && late.ok());
+  EXPECT_EQ(*late, *made);
+  ASSERT_TRUE(driver_->Get("late").ok());
+  ASSERT_THAT(ops_->mounts, SizeIs(1));
+  EXPECT_EQ(ops_->mounts[0].data,
+            absl::StrCat("lowerdir=", Home(), "/l/", Link("mid"), ":", Home(),
+                         "/l/", Link("base"), ",upperdir=", Home(),
+                         "/late/diff,workdir=", Home(), "/late/work"));
+  EXPECT_TRUE(driver_->Put("late").ok());
+  // What was applied before stays.
+  EXPECT_TRUE(ReadFile(driver_->DiffDir("late") + "/applied").ok());
+}
+
+TEST_F(OverlayFakeTest, SetParentErrors) {
+  ASSERT_TRUE(driver_->Create("base", "").ok());
+  ASSERT_TRUE(driver_->Create("child", "base").ok());
+  EXPECT_TRUE(absl::IsFailedPrecondition(driver_->SetParent("child", "base")));
+  EXPECT_TRUE(absl::IsNotFound(driver_->SetParent("missing", "base")));
+  EXPECT_TRUE(absl::IsNotFound(driver_->SetParent("base", "missing")));
+  EXPECT_TRUE(absl::IsInvalidArgument(driver_->SetParent("a:b", "base")));
+}
+
 TEST_F(OverlayFakeTest, CreateErrors) {
   ASSERT_TRUE(driver_->Create("base", "").ok());
   EXPECT_TRUE(absl::IsAlreadyExists(driver_->Create("base", "")));

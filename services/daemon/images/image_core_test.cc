@@ -1,6 +1,7 @@
 // ImageCore on a real vfs driver in a temp dir: loads, shared layers and
 // their reference counts, removal down to an empty store, and recovery
-// from interrupted work; commits of a container's changes.
+// from interrupted work; commits of a container's changes. On the overlay
+// driver (root): loads that apply large layers while they stream in.
 #include "services/daemon/images/image_core.h"
 
 #include <sys/stat.h>
@@ -39,8 +40,9 @@ std::string ConfigFor(const TestImage& image) {
       .dump();
 }
 
-// A docker-save archive of `images`.
-std::string SaveArchive(const std::vector<TestImage>& images) {
+// The entries of a docker-save archive of `images`.
+std::vector<testing::TarEntry> SaveEntries(
+    const std::vector<TestImage>& images) {
   std::vector<testing::TarEntry> entries;
   nlohmann::json manifest = nlohmann::json::array();
   for (const TestImage& image : images) {
@@ -58,7 +60,11 @@ std::string SaveArchive(const std::vector<TestImage>& images) {
                         {"Layers", layers}});
   }
   entries.push_back(testing::File("manifest.json", manifest.dump()));
-  return testing::BuildTar(entries);
+  return entries;
+}
+
+std::string SaveArchive(const std::vector<TestImage>& images) {
+  return testing::BuildTar(SaveEntries(images));
 }
 
 int CountEntries(const std::string& dir) {
@@ -75,10 +81,12 @@ class ImageCoreTest : public ::testing::Test {
  protected:
   void SetUp() override { Open(); }
 
+  virtual std::string DriverName() const { return "vfs"; }
+
   void Open() {
     core_.reset();
     absl::StatusOr<std::unique_ptr<GraphDriver>> driver =
-        NewGraphDriver("vfs", tmp_.Join("graph"), {});
+        NewGraphDriver(DriverName(), tmp_.Join("graph"), {});
     ASSERT_TRUE(driver.ok()) << driver.status();
     driver_ = std::move(*driver);
     core_ = std::make_unique<ImageCore>(tmp_.Join("image"), driver_.get());
@@ -353,6 +361,123 @@ TEST_F(ImageCoreTest, CommitErrorsLeaveNothing) {
       core_->List(v1::ListImagesRequest());
   ASSERT_TRUE(list.ok());
   EXPECT_EQ(list->images_size(), 1);
+}
+
+}  // namespace
+}  // namespace berth
+
+namespace berth {
+namespace {
+
+// Large enough to be applied as it streams in (see image_load.cc).
+std::string BigLayer(const std::string& name) {
+  std::string content(3 << 19, '\0');
+  for (size_t i = 0; i < content.size(); ++i) {
+    content[i] = static_cast<char>((i * 2654435761u) >> 13);
+  }
+  return testing::BuildTar({testing::Dir("big"),
+                            testing::File("big/" + name, content),
+                            testing::File(".wh.gone", "")});
+}
+
+class ImageCoreOverlayTest : public ImageCoreTest {
+ protected:
+  std::string DriverName() const override { return "overlay"; }
+
+  // Layers in the driver, the "l" dir of short links aside.
+  int LayerCount() const {
+    return CountEntries(tmp_.Join("graph/overlay")) - 1;
+  }
+  // Nothing half done: no staged file, no incomplete layer.
+  void ExpectNoLeftovers() {
+    EXPECT_EQ(CountEntries(tmp_.Join("image/blobs/tmp")), 0);
+    EXPECT_EQ(CountEntries(tmp_.Join("image/layers/incomplete")), 0);
+  }
+};
+
+TEST_F(ImageCoreOverlayTest, StreamedLayersAreChainedAsTheManifestSays) {
+  ASSERT_TRUE(
+      Load(SaveArchive(
+               {{"big:1", {BigLayer("a"), BigLayer("b"), TopLayer("c")}}}))
+          .ok());
+  absl::StatusOr<Image> image = core_->Resolve("big:1");
+  ASSERT_TRUE(image.ok()) << image.status();
+  EXPECT_EQ(LayerCount(), 3);
+  ExpectNoLeftovers();
+  // The top layer sees both streamed layers below it, nearest first.
+  std::vector<std::string> dirs;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(tmp_.Join("graph/overlay"))) {
+    if (entry.path().filename() != "l") dirs.push_back(entry.path());
+  }
+  int with_two_lowers = 0;
+  for (const std::string& dir : dirs) {
+    std::string id = std::filesystem::path(dir).filename();
+    absl::StatusOr<std::vector<std::string>> lowers = driver_->LowerDirs(id);
+    ASSERT_TRUE(lowers.ok()) << lowers.status();
+    if (lowers->size() != 2) continue;
+    ++with_two_lowers;
+    EXPECT_TRUE(std::filesystem::exists((*lowers)[0] + "/big/b"));
+    EXPECT_TRUE(std::filesystem::exists((*lowers)[1] + "/big/a"));
+    // The whiteout became an overlay one.
+    struct stat st;
+    ASSERT_EQ(lstat(((*lowers)[0] + "/gone").c_str(), &st), 0);
+    EXPECT_TRUE(S_ISCHR(st.st_mode));
+  }
+  EXPECT_EQ(with_two_lowers, 1);
+
+  // The layer tars were kept as they came: save gives back their digests.
+  for (const std::string& layer : {BigLayer("a"), BigLayer("b")}) {
+    EXPECT_TRUE(std::filesystem::exists(
+        tmp_.Join("image/blobs/sha256/" + testing::Sha256Hex(layer))));
+  }
+
+  v1::RemoveImageRequest remove;
+  remove.set_name("big:1");
+  ASSERT_TRUE(core_->Remove(remove).ok());
+  EXPECT_EQ(LayerCount(), 0);
+}
+
+TEST_F(ImageCoreOverlayTest, AStreamedLayerOfTheWrongDiffIdLeavesNothing) {
+  std::string wrong = ConfigFor({"bad:1", {TopLayer("other")}});
+  std::string config_name = testing::Sha256Hex(wrong) + ".json";
+  std::string layer_name = testing::Sha256Hex(BigLayer("a")) + "/layer.tar";
+  absl::Status status = Load(testing::BuildTar(
+      {testing::File(layer_name, BigLayer("a")),
+       testing::File(config_name, wrong),
+       testing::File("manifest.json",
+                     nlohmann::json::array({{{"Config", config_name},
+                                             {"RepoTags", {"bad:1"}},
+                                             {"Layers", {layer_name}}}})
+                         .dump())}));
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_EQ(LayerCount(), 0);
+  EXPECT_EQ(CountEntries(tmp_.Join("image/blobs/sha256")), 0);
+  ExpectNoLeftovers();
+}
+
+TEST_F(ImageCoreOverlayTest, BigFilesThatAreNoLayersAreOnlyStaged) {
+  // A large blob that is no tar, and a streamed layer no manifest names.
+  std::string noise(2 << 20, 'x');
+  std::vector<testing::TarEntry> entries = {
+      testing::File("blobs/sha256/" + testing::Sha256Hex(noise), noise),
+      testing::File("unused/layer.tar", BigLayer("u"))};
+  for (testing::TarEntry& entry : SaveEntries({{"one:1", {BaseLayer()}}})) {
+    entries.push_back(std::move(entry));
+  }
+  ASSERT_TRUE(Load(testing::BuildTar(entries)).ok());
+  EXPECT_TRUE(core_->Resolve("one:1").ok());
+  EXPECT_EQ(LayerCount(), 1);
+  ExpectNoLeftovers();
+}
+
+TEST_F(ImageCoreOverlayTest, ATruncatedStreamedLayerLeavesNothing) {
+  std::string archive = SaveArchive({{"cut:1", {BigLayer("a")}}});
+  absl::Status status = Load(archive.substr(0, 1 << 20));
+  EXPECT_FALSE(status.ok());
+  EXPECT_EQ(LayerCount(), 0);
+  EXPECT_EQ(CountEntries(tmp_.Join("image/blobs/sha256")), 0);
+  ExpectNoLeftovers();
 }
 
 }  // namespace

@@ -1,8 +1,12 @@
 // docker load: a docker-save archive (manifest.json) or an OCI image
-// layout (index.json), as a tar stream. Like dockerd, the archive is first
-// unpacked into a staging directory (the stream cannot be seeked and
-// manifest.json may come last); layer tars are then applied from there and
-// moved, not copied, into the blob store.
+// layout (index.json), as a tar stream. The archive is unpacked into a
+// staging directory, since the stream cannot be seeked and manifest.json
+// may come last. With a driver whose layers hold only their own changes
+// (overlay), every large file that may be a layer tar is also applied as a
+// detached layer while it streams in, so a layer is read once; the manifest
+// then puts each on its parent. Other layers (vfs, small ones, a file the
+// manifest names twice) are applied from the staged tar afterwards. Either
+// way the staged tar is moved, not copied, into the blob store.
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -10,6 +14,7 @@
 #include <filesystem>
 #include <random>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -20,11 +25,31 @@
 #include "lib/base/status_macros.h"
 #include "lib/docker/json_util.h"
 #include "services/daemon/archive/apply_layer.h"
+#include "services/daemon/archive/tee_source.h"
 #include "services/daemon/image/reference.h"
 #include "services/daemon/images/image_core.h"
 
 namespace berth {
 namespace {
+
+// Files smaller than this are not applied as they stream in: they are
+// configs and manifests far more often than layers, and a small layer
+// costs little to apply from its staged copy.
+constexpr int64_t kStreamLayerMinSize = 1 << 20;
+
+// A file that may be a layer tar: "<id>/layer.tar" (docker save before
+// v25) or a blob (OCI layouts, and docker save since v25).
+bool MayBeLayer(const std::string& path, int64_t size) {
+  return size >= kStreamLayerMinSize && (absl::EndsWith(path, "/layer.tar") ||
+                                         absl::StartsWith(path, "blobs/"));
+}
+
+// A layer applied while the archive streamed in, and its staged tar.
+struct StreamedLayer {
+  DetachedLayer layer;
+  std::string staged_file;
+  bool attached = false;
+};
 
 struct ImageToLoad {
   std::string config_path;
@@ -203,9 +228,47 @@ absl::Status ImageCore::Load(ByteSource& in, const ProgressSink& progress) {
     }
   } cleanup{staging};
 
+  // By path in the archive. Whatever no manifest attaches is discarded.
+  absl::flat_hash_map<std::string, StreamedLayer> streamed;
+  struct Discard {
+    LayerStore& layers;
+    absl::flat_hash_map<std::string, StreamedLayer>& streamed;
+    ~Discard() {
+      for (const auto& [path, entry] : streamed) {
+        if (!entry.attached) layers.Discard(entry.layer);
+      }
+    }
+  } discard{layers_, streamed};
+
   ApplyOptions unpack;
   unpack.whiteouts = WhiteoutMode::kApply;
   unpack.compute_diff_id = false;
+  if (layers_.CanApplyDetached()) {
+    unpack.write_content = [&](const std::string& path, int64_t size,
+                               ByteSource& content, ByteSink& file) {
+      TeeSource tee(&content, &file);
+      if (!MayBeLayer(path, size)) return tee.Drain();
+      absl::StatusOr<DetachedLayer> layer = layers_.ApplyDetached(tee);
+      // What the layer reader left (all of it, when this is no layer).
+      absl::Status drained = tee.Drain();
+      if (!layer.ok()) {
+        VLOG(1) << "load: " << path
+                << " is not applied as it streams in: " << layer.status();
+      } else if (!drained.ok()) {
+        layers_.Discard(*layer);
+      } else {
+        // A later entry of the same name replaces the file, and so the
+        // layer.
+        StreamedLayer entry{*layer, absl::StrCat(staging, "/", path)};
+        auto [it, added] = streamed.try_emplace(path, entry);
+        if (!added) {
+          layers_.Discard(it->second.layer);
+          it->second = entry;
+        }
+      }
+      return drained;
+    };
+  }
   absl::StatusOr<ApplyStats> unpacked = ApplyLayer(in, staging, unpack);
   if (!unpacked.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -269,16 +332,24 @@ absl::Status ImageCore::Load(ByteSource& in, const ProgressSink& progress) {
         parent = chain;
         continue;
       }
-      absl::StatusOr<std::string> layer_path =
-          StagedFile(staging, entry.layer_paths[i]);
-      if (!layer_path.ok()) {
-        status = layer_path.status();
-        break;
-      }
       message.set_status("Loading layer");
-      if (progress) progress(message);
-      absl::StatusOr<Layer> layer =
-          layers_.Register(*layer_path, parent, diff_id);
+      auto it = streamed.find(absl::StripPrefix(entry.layer_paths[i], "./"));
+      absl::StatusOr<Layer> layer;
+      if (it != streamed.end() && !it->second.attached) {
+        it->second.attached = true;
+        if (progress) progress(message);
+        layer = layers_.Attach(it->second.layer, parent, diff_id,
+                               it->second.staged_file);
+      } else {
+        absl::StatusOr<std::string> layer_path =
+            StagedFile(staging, entry.layer_paths[i]);
+        if (!layer_path.ok()) {
+          status = layer_path.status();
+          break;
+        }
+        if (progress) progress(message);
+        layer = layers_.Register(*layer_path, parent, diff_id);
+      }
       if (!layer.ok()) {
         status = layer.status();
         break;

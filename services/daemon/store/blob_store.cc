@@ -13,18 +13,6 @@
 #include "lib/base/status_macros.h"
 
 namespace berth {
-namespace {
-
-void SyncDir(const std::string& dir) {
-  int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0) {
-    fsync(fd);
-    close(fd);
-  }
-}
-
-}  // namespace
-
 absl::Status BlobStore::Init() {
   BERTH_RETURN_IF_ERROR(MakeDirs(root_ + "/sha256", 0700));
   // Whatever was being staged when the daemon stopped is garbage now.
@@ -45,15 +33,9 @@ absl::StatusOr<Digest> BlobStore::Put(absl::string_view data) {
 }
 
 absl::Status BlobStore::Adopt(const std::string& path, const Digest& digest) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoStatus(errno, absl::StrCat("open ", path));
-  int synced = fsync(fd);
-  close(fd);
-  if (synced != 0) return ErrnoStatus(errno, absl::StrCat("fsync ", path));
   if (rename(path.c_str(), Path(digest).c_str()) != 0) {
     return ErrnoStatus(errno, absl::StrCat("store blob ", digest.ToString()));
   }
-  SyncDir(root_ + "/sha256");
   return absl::OkStatus();
 }
 

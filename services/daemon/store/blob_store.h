@@ -20,7 +20,10 @@ class BlobStore {
 
   absl::StatusOr<Digest> Put(absl::string_view data);
   // Moves a file whose content hashes to `digest` (the caller hashed it
-  // while reading) into the store. Same filesystem only.
+  // while reading) into the store. Same filesystem only. The file is not
+  // fsynced: adopted files are layer tars, as durable as the diff dirs
+  // applied from them, which are not synced either (nor are Docker's); a
+  // sync would make docker load wait for the disk.
   absl::Status Adopt(const std::string& path, const Digest& digest);
   // The content, verified against its digest.
   absl::StatusOr<std::string> Read(const Digest& digest) const;

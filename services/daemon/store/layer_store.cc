@@ -30,30 +30,11 @@ std::string RandomId() {
   return id;
 }
 
-// Hashes what passes through, for blobs whose digest is not their diff ID
-// (compressed layers).
-class HashingSource : public ByteSource {
- public:
-  explicit HashingSource(ByteSource* inner) : inner_(inner) {}
-  absl::StatusOr<size_t> Read(char* buf, size_t n) override {
-    absl::StatusOr<size_t> got = inner_->Read(buf, n);
-    if (got.ok()) hasher_.Update(absl::string_view(buf, *got));
-    return got;
-  }
-  Digest Finish() { return hasher_.Finish(); }
-
- private:
-  ByteSource* inner_;
-  Sha256Hasher hasher_;
-};
-
-bool LooksCompressed(int fd) {
-  unsigned char magic[4] = {};
-  if (pread(fd, magic, sizeof(magic), 0) < 4) return false;
-  bool gzip = magic[0] == 0x1f && magic[1] == 0x8b;
-  bool zstd = magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f &&
-              magic[3] == 0xfd;
-  return gzip || zstd;
+absl::Status CheckDiffId(const Digest& got, const Digest& want) {
+  if (got == want) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("layer content does not match its digest: want diff ID ",
+                   want.ToString(), ", got ", got.ToString()));
 }
 
 nlohmann::json ToJson(const Layer& layer) {
@@ -147,6 +128,61 @@ std::vector<Layer> LayerStore::List() const {
   return out;
 }
 
+absl::StatusOr<std::string> LayerStore::NewLayer(
+    const std::optional<Layer>& parent) {
+  std::string cache_id = RandomId();
+  BERTH_RETURN_IF_ERROR(WriteFileAtomic(MarkerPath(cache_id), ""));
+  absl::Status created =
+      driver_->Create(cache_id, parent ? parent->cache_id : "");
+  if (!created.ok()) {
+    Undo(cache_id);
+    return created;
+  }
+  return cache_id;
+}
+
+void LayerStore::Undo(const std::string& cache_id) {
+  absl::Status removed = driver_->Remove(cache_id);
+  if (!removed.ok()) LOG(WARNING) << removed;
+  unlink(MarkerPath(cache_id).c_str());
+}
+
+absl::StatusOr<ApplyStats> LayerStore::ApplyTo(const std::string& cache_id,
+                                               ByteSource& in) {
+  ApplyOptions options;
+  options.whiteouts = driver_->Format() == LayerFormat::kOverlayUpper
+                          ? WhiteoutMode::kOverlay
+                          : WhiteoutMode::kApply;
+  return ApplyLayer(in, driver_->DiffDir(cache_id), options);
+}
+
+absl::StatusOr<Layer> LayerStore::Commit(const Layer& layer,
+                                         const std::string& staged_file) {
+  auto undo = [&](absl::Status status) {
+    Undo(layer.cache_id);
+    unlink(staged_file.c_str());
+    return status;
+  };
+  if (std::optional<Layer> existing = Get(layer.chain_id)) {
+    // Registered meanwhile by another load: keep that one.
+    undo(absl::OkStatus()).IgnoreError();
+    return *existing;
+  }
+  if (absl::Status failed = blobs_->Adopt(staged_file, layer.blob);
+      !failed.ok()) {
+    return undo(failed);
+  }
+  if (absl::Status failed =
+          WriteFileAtomic(MetaPath(layer.chain_id), ToJson(layer).dump(), 0600);
+      !failed.ok()) {
+    return undo(failed);
+  }
+  unlink(MarkerPath(layer.cache_id).c_str());
+  absl::MutexLock lock(&mu_);
+  layers_.insert_or_assign(layer.chain_id, layer);
+  return layer;
+}
+
 absl::StatusOr<Layer> LayerStore::Register(
     const std::string& staged_file, const std::optional<Digest>& parent,
     const std::optional<Digest>& expected_diff_id) {
@@ -167,62 +203,97 @@ absl::StatusOr<Layer> LayerStore::Register(
     }
   }
 
-  const std::string cache_id = RandomId();
-  BERTH_RETURN_IF_ERROR(WriteFileAtomic(MarkerPath(cache_id), ""));
+  absl::StatusOr<std::string> cache_id = NewLayer(parent_layer);
+  if (!cache_id.ok()) {
+    unlink(staged_file.c_str());
+    return cache_id.status();
+  }
   auto undo = [&](absl::Status status) {
-    absl::Status removed = driver_->Remove(cache_id);
-    if (!removed.ok()) LOG(WARNING) << removed;
-    unlink(MarkerPath(cache_id).c_str());
+    Undo(*cache_id);
     unlink(staged_file.c_str());
     return status;
   };
-  absl::Status created =
-      driver_->Create(cache_id, parent_layer ? parent_layer->cache_id : "");
-  if (!created.ok()) return undo(created);
-
   int fd = open(staged_file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return undo(ErrnoStatus(errno, "open " + staged_file));
-  bool compressed = LooksCompressed(fd);
   FdSource file(fd);
-  HashingSource hashing(&file);
-  ByteSource& source = compressed ? static_cast<ByteSource&>(hashing) : file;
-  ApplyOptions options;
-  options.whiteouts = driver_->Format() == LayerFormat::kOverlayUpper
-                          ? WhiteoutMode::kOverlay
-                          : WhiteoutMode::kApply;
-  absl::StatusOr<ApplyStats> stats =
-      ApplyLayer(source, driver_->DiffDir(cache_id), options);
+  absl::StatusOr<ApplyStats> stats = ApplyTo(*cache_id, file);
   close(fd);
   if (!stats.ok()) return undo(stats.status());
   absl::StatusOr<Digest> diff_id =
       Digest::Parse(absl::StrCat("sha256:", stats->diff_id_hex));
+  absl::StatusOr<Digest> blob =
+      Digest::Parse(absl::StrCat("sha256:", stats->blob_hex));
   if (!diff_id.ok()) return undo(diff_id.status());
-  if (expected_diff_id && *diff_id != *expected_diff_id) {
-    return undo(absl::InvalidArgumentError(absl::StrCat(
-        "layer content does not match its digest: want diff ID ",
-        expected_diff_id->ToString(), ", got ", diff_id->ToString())));
+  if (!blob.ok()) return undo(blob.status());
+  if (expected_diff_id) {
+    if (absl::Status failed = CheckDiffId(*diff_id, *expected_diff_id);
+        !failed.ok()) {
+      return undo(failed);
+    }
   }
-  Layer layer{parent ? ChainId({*parent, *diff_id}) : *diff_id,
-              *diff_id,
-              parent,
-              cache_id,
-              static_cast<int64_t>(stats->size),
-              compressed ? hashing.Finish() : *diff_id};
-  if (std::optional<Layer> existing = Get(layer.chain_id)) {
-    // Registered meanwhile by another load: keep that one.
-    undo(absl::OkStatus()).IgnoreError();
-    return *existing;
-  }
-  absl::Status adopted = blobs_->Adopt(staged_file, layer.blob);
-  if (!adopted.ok()) return undo(adopted);
-  absl::Status written =
-      WriteFileAtomic(MetaPath(layer.chain_id), ToJson(layer).dump(), 0600);
-  if (!written.ok()) return undo(written);
-  unlink(MarkerPath(cache_id).c_str());
-  absl::MutexLock lock(&mu_);
-  layers_.insert_or_assign(layer.chain_id, layer);
-  return layer;
+  return Commit(
+      Layer{parent ? ChainId({*parent, *diff_id}) : *diff_id, *diff_id, parent,
+            *cache_id, static_cast<int64_t>(stats->size), *blob},
+      staged_file);
 }
+
+bool LayerStore::CanApplyDetached() const {
+  return driver_->Format() == LayerFormat::kOverlayUpper;
+}
+
+absl::StatusOr<DetachedLayer> LayerStore::ApplyDetached(ByteSource& in) {
+  if (!CanApplyDetached()) {
+    return absl::UnimplementedError(absl::StrCat(
+        "the ", driver_->Name(), " driver applies a layer on its parent"));
+  }
+  BERTH_ASSIGN_OR_RETURN(std::string cache_id, NewLayer(std::nullopt));
+  absl::StatusOr<ApplyStats> stats = ApplyTo(cache_id, in);
+  absl::StatusOr<Digest> diff_id =
+      stats.ok() ? Digest::Parse(absl::StrCat("sha256:", stats->diff_id_hex))
+                 : absl::StatusOr<Digest>(stats.status());
+  absl::StatusOr<Digest> blob =
+      diff_id.ok() ? Digest::Parse(absl::StrCat("sha256:", stats->blob_hex))
+                   : absl::StatusOr<Digest>(diff_id.status());
+  if (!blob.ok()) {
+    Undo(cache_id);
+    return blob.status();
+  }
+  return DetachedLayer{cache_id, *diff_id, *blob,
+                       static_cast<int64_t>(stats->size)};
+}
+
+absl::StatusOr<Layer> LayerStore::Attach(const DetachedLayer& layer,
+                                         const std::optional<Digest>& parent,
+                                         const Digest& expected_diff_id,
+                                         const std::string& staged_file) {
+  auto undo = [&](absl::Status status) {
+    Undo(layer.cache_id);
+    unlink(staged_file.c_str());
+    return status;
+  };
+  if (absl::Status failed = CheckDiffId(layer.diff_id, expected_diff_id);
+      !failed.ok()) {
+    return undo(failed);
+  }
+  if (parent) {
+    std::optional<Layer> parent_layer = Get(*parent);
+    if (!parent_layer) {
+      return undo(absl::FailedPreconditionError(
+          absl::StrCat("parent layer ", parent->ToString(), " is missing")));
+    }
+    if (absl::Status failed =
+            driver_->SetParent(layer.cache_id, parent_layer->cache_id);
+        !failed.ok()) {
+      return undo(failed);
+    }
+  }
+  return Commit(
+      Layer{parent ? ChainId({*parent, layer.diff_id}) : layer.diff_id,
+            layer.diff_id, parent, layer.cache_id, layer.size, layer.blob},
+      staged_file);
+}
+
+void LayerStore::Discard(const DetachedLayer& layer) { Undo(layer.cache_id); }
 
 absl::Status LayerStore::Remove(const Digest& chain_id) {
   std::optional<Layer> layer = Get(chain_id);
