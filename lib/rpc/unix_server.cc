@@ -28,6 +28,11 @@ absl::StatusOr<std::unique_ptr<grpc::Server>> StartUnixServer(
   builder.AddListeningPort(absl::StrCat("unix:", path),
                            grpc::InsecureServerCredentials());
   builder.SetMaxReceiveMessageSize(64 << 20);
+  // Uploads (docker load, import, cp) come as a stream of 1 MiB messages.
+  // With HTTP/2's default receive window the sender stalls every few
+  // messages until the service has read them; a window of a few messages
+  // keeps both sides busy (docker load of 256 MiB: 0.70 s -> 0.52 s).
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 8 << 20);
   for (grpc::Service* service : services) builder.RegisterService(service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr) {
