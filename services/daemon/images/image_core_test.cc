@@ -148,6 +148,17 @@ TEST_F(ImageCoreTest, SharedLayerIsStoredOnceAndGoesWithTheLastUser) {
   EXPECT_EQ(CountEntries(tmp_.Join("image/imagedb/sha256")), 0);
 }
 
+TEST_F(ImageCoreTest, OneLayerTarOnTwoParents) {
+  std::string other_base = testing::BuildTar({testing::File("other", "o")});
+  ASSERT_TRUE(Load(SaveArchive({{"one:1", {BaseLayer(), TopLayer("t")}},
+                                {"two:1", {other_base, TopLayer("t")}}}))
+                  .ok());
+  EXPECT_TRUE(core_->Resolve("one:1").ok());
+  EXPECT_TRUE(core_->Resolve("two:1").ok());
+  EXPECT_EQ(CountEntries(tmp_.Join("graph/vfs/dir")), 4);
+  EXPECT_EQ(CountEntries(tmp_.Join("image/blobs/tmp")), 0);
+}
+
 TEST_F(ImageCoreTest, TagsAndRemovalByName) {
   ASSERT_TRUE(Load(SaveArchive({{"one:1", {BaseLayer()}}})).ok());
   v1::TagRequest tag;
@@ -436,6 +447,16 @@ TEST_F(ImageCoreOverlayTest, StreamedLayersAreChainedAsTheManifestSays) {
   remove.set_name("big:1");
   ASSERT_TRUE(core_->Remove(remove).ok());
   EXPECT_EQ(LayerCount(), 0);
+}
+
+TEST_F(ImageCoreOverlayTest, OneStreamedLayerTarOnTwoParents) {
+  ASSERT_TRUE(Load(SaveArchive({{"one:1", {BaseLayer(), BigLayer("t")}},
+                                {"two:1", {TopLayer("o"), BigLayer("t")}}}))
+                  .ok());
+  EXPECT_TRUE(core_->Resolve("one:1").ok());
+  EXPECT_TRUE(core_->Resolve("two:1").ok());
+  EXPECT_EQ(LayerCount(), 4);
+  ExpectNoLeftovers();
 }
 
 TEST_F(ImageCoreOverlayTest, AStreamedLayerOfTheWrongDiffIdLeavesNothing) {

@@ -4,9 +4,10 @@
 // may come last. With a driver whose layers hold only their own changes
 // (overlay), every large file that may be a layer tar is also applied as a
 // detached layer while it streams in, so a layer is read once; the manifest
-// then puts each on its parent. Other layers (vfs, small ones, a file the
-// manifest names twice) are applied from the staged tar afterwards. Either
-// way the staged tar is moved, not copied, into the blob store.
+// then puts each on its parent. Other layers (vfs, small ones, a tar that
+// images name on different parents) are applied from the staged tar
+// afterwards. Either way the staged tar is moved, not copied, into the
+// blob store.
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -294,6 +295,9 @@ absl::Status ImageCore::Load(ByteSource& in, const ProgressSink& progress) {
     return absl::InvalidArgumentError("the archive holds no image");
   }
 
+  // The layer tars moved into the blob store, by path in the archive: a tar
+  // that another image names on another parent is linked back from there.
+  absl::flat_hash_map<std::string, Digest> adopted;
   absl::Status status;
   for (const ImageToLoad& entry : to_load) {
     absl::StatusOr<std::string> config_path =
@@ -333,7 +337,8 @@ absl::Status ImageCore::Load(ByteSource& in, const ProgressSink& progress) {
         continue;
       }
       message.set_status("Loading layer");
-      auto it = streamed.find(absl::StripPrefix(entry.layer_paths[i], "./"));
+      std::string path(absl::StripPrefix(entry.layer_paths[i], "./"));
+      auto it = streamed.find(path);
       absl::StatusOr<Layer> layer;
       if (it != streamed.end() && !it->second.attached) {
         it->second.attached = true;
@@ -341,6 +346,13 @@ absl::Status ImageCore::Load(ByteSource& in, const ProgressSink& progress) {
         layer = layers_.Attach(it->second.layer, parent, diff_id,
                                it->second.staged_file);
       } else {
+        if (auto blob = adopted.find(path); blob != adopted.end()) {
+          std::string staged = absl::StrCat(staging, "/", path);
+          if (link(blobs_.Path(blob->second).c_str(), staged.c_str()) != 0) {
+            status = ErrnoStatus(errno, "link " + staged);
+            break;
+          }
+        }
         absl::StatusOr<std::string> layer_path =
             StagedFile(staging, entry.layer_paths[i]);
         if (!layer_path.ok()) {
@@ -354,6 +366,7 @@ absl::Status ImageCore::Load(ByteSource& in, const ProgressSink& progress) {
         status = layer.status();
         break;
       }
+      adopted.insert_or_assign(path, layer->blob);
       parent = layer->chain_id;
       message.set_current(layer->size);
       message.set_total(layer->size);
